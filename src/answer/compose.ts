@@ -1,0 +1,101 @@
+// An answer is made only of passages as they stand in the articles: the sentences that best match the
+// question are marked (by offsets, the text itself is untouched) and each passage carries its citation.
+import type { SearchIndex, SearchResult } from '../search/search.js';
+import { analyze } from '../search/terms.js';
+import { sentenceSpans } from '../text/sentences.js';
+
+export interface Highlight {
+  start: number; // offsets into the passage text
+  end: number;
+}
+
+export interface QuotedPassage {
+  rank: number;
+  text: string;
+  highlight: Highlight[];
+  docId: string;
+  file: string;
+  title: string;
+  source: string | null;
+  date: string | null;
+  paragraph: number;
+  part: number;
+  /** Character offsets of `text` in the decoded source file. */
+  start: number;
+  end: number;
+  score: number;
+  citation: string;
+}
+
+export interface Answer {
+  question: string;
+  answered: boolean;
+  /** Said instead of quotes when nothing matched, or when the question itself could not be used. */
+  message?: string;
+  passages: QuotedPassage[];
+  /** When not answered: the articles that came closest, so the user knows what is there. */
+  closest: { title: string; file: string }[];
+}
+
+export const NOT_FOUND = "I couldn't find that in the articles.";
+
+export function citation(p: Pick<QuotedPassage, 'title' | 'source' | 'date' | 'paragraph' | 'file'>): string {
+  const where = [p.source, p.date, `¶${p.paragraph}`].filter(Boolean).join(', ');
+  return `${p.title} — ${where} (${p.file})`;
+}
+
+/** The sentence(s) of `text` that share the most (rarity-weighted) words with the question. */
+export function highlightSentences(text: string, questionTerms: string[], idf: (t: string) => number): Highlight[] {
+  const wanted = new Set(questionTerms);
+  const scored = sentenceSpans(text).map((s) => {
+    let score = 0;
+    for (const t of new Set(analyze(text.slice(s.start, s.end)))) if (wanted.has(t)) score += idf(t);
+    return { ...s, score };
+  });
+  const best = Math.max(0, ...scored.map((s) => s.score));
+  if (best === 0 || scored.length === 0) return [];
+  if (scored.length === 1) return [{ start: scored[0].start, end: scored[0].end }];
+  return scored
+    .filter((s) => s.score >= best * 0.75)
+    .sort((a, b) => b.score - a.score)
+    .slice(0, 2)
+    .sort((a, b) => a.start - b.start)
+    .map(({ start, end }) => ({ start, end }));
+}
+
+export function composeAnswer(index: SearchIndex, question: string, result: SearchResult): Answer {
+  const { store, keyword } = index;
+  if (!result.answered) {
+    const closest: Answer['closest'] = [];
+    for (const f of result.ranking) {
+      const p = store.passages[f.label];
+      const a = p && store.manifest.articles[p.docId];
+      if (a && !closest.some((c) => c.file === a.file)) closest.push({ title: a.title, file: a.file });
+      if (closest.length >= 3) break;
+    }
+    return { question, answered: false, message: NOT_FOUND, passages: [], closest };
+  }
+  const passages = result.passages.map((f, i): QuotedPassage => {
+    const p = store.passages[f.label]!;
+    const a = store.manifest.articles[p.docId];
+    const q = {
+      rank: i + 1,
+      text: p.text,
+      highlight: highlightSentences(p.text, result.terms, keyword.idf),
+      docId: p.docId,
+      file: p.file,
+      title: a?.title ?? p.file,
+      source: a?.source ?? null,
+      date: a?.date ?? null,
+      paragraph: p.paragraph,
+      part: p.part,
+      start: p.start,
+      end: p.end,
+      score: Math.round(f.score * 1000) / 1000,
+      citation: '',
+    };
+    q.citation = citation(q);
+    return q;
+  });
+  return { question, answered: true, passages, closest: [] };
+}

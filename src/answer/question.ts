@@ -1,0 +1,19 @@
+// What a usable question looks like; the same rules for the terminal and for Discord.
+export const MAX_QUESTION_CHARS = 500;
+
+/** Invisible characters people paste along with text; they carry no meaning for search. */
+const INVISIBLE = /[\u200B-\u200F\u202A-\u202E\u2060-\u2064\uFEFF]/g;
+
+export function cleanQuestion(raw: string): string {
+  return raw.replace(INVISIBLE, '').replace(/\s+/g, ' ').trim();
+}
+
+/** A reason to refuse the question, or null when it can be searched. */
+export function questionProblem(question: string): string | null {
+  if (!question) return 'Ask a question about the articles, for example: "What did they agree on dioxin?"';
+  if (question.length > MAX_QUESTION_CHARS) {
+    return `That question is ${question.length} characters long; please keep it under ${MAX_QUESTION_CHARS}.`;
+  }
+  if (!/[\p{L}\p{N}]/u.test(question)) return 'That question has no words in it. Ask about the articles in words, for example: "When did Esper visit Hanoi?"';
+  return null;
+}

@@ -1,0 +1,27 @@
+// Terminal rendering of answers: each quote as it stands in the article, the best-matching sentence
+// marked (bold on a terminal, **…** otherwise), then its numbered citation.
+import type { Answer, QuotedPassage } from '../answer/compose.js';
+import { squashSpaces } from '../text/normalize.js';
+
+function marked(p: QuotedPassage, color: boolean): string {
+  const open = color ? '\x1b[1;33m' : '**';
+  const close = color ? '\x1b[0m' : '**';
+  let out = '';
+  let at = 0;
+  for (const h of p.highlight) {
+    out += p.text.slice(at, h.start) + open + p.text.slice(h.start, h.end) + close;
+    at = h.end;
+  }
+  return squashSpaces(out + p.text.slice(at));
+}
+
+export function renderAnswer(answer: Answer, color = false): string {
+  if (!answer.answered) {
+    const lines = [answer.message ?? "I couldn't find that in the articles."];
+    if (answer.closest.length) lines.push(`Closest articles: ${answer.closest.map((c) => `“${c.title}” (${c.file})`).join('; ')}`);
+    return lines.join('\n');
+  }
+  return answer.passages
+    .map((p) => `[${p.rank}] “${marked(p, color)}”\n    ${color ? '\x1b[2m' : ''}${p.citation}${color ? '\x1b[0m' : ''}`)
+    .join('\n\n');
+}

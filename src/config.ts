@@ -1,0 +1,75 @@
+// Configuration comes from the environment (and `.env`, loaded by dotenv); every variable is listed in
+// `.env.example`. It is validated once at start so a typo fails with a sentence, not a stack trace later.
+import path from 'node:path';
+import dotenv from 'dotenv';
+import { z } from 'zod';
+
+const bool = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .refine((v) => ['true', 'false', '1', '0', 'yes', 'no'].includes(v), 'must be true or false')
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const schema = z.object({
+  CORPUS_DIR: z.string().min(1).default('corpus'),
+  EMBEDDINGS_DIR: z.string().min(1).default('embeddings'),
+  MODELS_DIR: z.string().min(1).default('models'),
+  EMBEDDING_MODEL: z.string().min(1).default('auto'),
+  ALLOW_REMOTE_MODELS: bool.default('true'),
+  TOKENIZER_DIR: z.string().min(1).default('../shared/tokenizers/bert-base-uncased'),
+  TOP_K: z.coerce.number().int().min(1).max(10).default(3),
+  MAX_FILE_MB: z.coerce.number().positive().max(1024).default(10),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  DISCORD_TOKEN: z.string().optional(),
+  DISCORD_GUILD_ID: z
+    .string()
+    .regex(/^\d{15,25}$/, 'must be a server (guild) id: digits only')
+    .optional(),
+  DISCORD_API_URL: z.string().url().default('https://discord.com/api'),
+});
+
+export type Config = {
+  corpusDir: string;
+  embeddingsDir: string;
+  modelsDir: string;
+  embeddingModel: string;
+  allowRemoteModels: boolean;
+  tokenizerDir: string;
+  topK: number;
+  maxFileBytes: number;
+  logLevel: z.infer<typeof schema>['LOG_LEVEL'];
+  discordToken: string | undefined;
+  discordGuildId: string | undefined;
+  discordApiUrl: string;
+};
+
+export class ConfigError extends Error {}
+
+/** Reads and validates configuration; `env` is injectable so tests never touch the real environment. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
+  if (env === process.env) dotenv.config({ path: path.join(cwd, '.env'), quiet: true });
+  // Empty strings in .env mean "not set", as most people write them.
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = schema.safeParse(present);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration (see .env.example):\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  const abs = (p: string) => path.resolve(cwd, p);
+  return {
+    corpusDir: abs(e.CORPUS_DIR),
+    embeddingsDir: abs(e.EMBEDDINGS_DIR),
+    modelsDir: abs(e.MODELS_DIR),
+    embeddingModel: e.EMBEDDING_MODEL,
+    allowRemoteModels: e.ALLOW_REMOTE_MODELS,
+    tokenizerDir: abs(e.TOKENIZER_DIR),
+    topK: e.TOP_K,
+    maxFileBytes: Math.round(e.MAX_FILE_MB * 1024 * 1024),
+    logLevel: e.LOG_LEVEL,
+    discordToken: e.DISCORD_TOKEN,
+    discordGuildId: e.DISCORD_GUILD_ID,
+    discordApiUrl: e.DISCORD_API_URL.replace(/\/+$/, ''),
+  };
+}

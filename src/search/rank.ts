@@ -1,0 +1,83 @@
+// From fused candidates to the passages worth quoting: near-duplicates collapse into one, one article
+// may not fill every slot unless it is clearly the answer, and the whole answer is withheld when the
+// best passage does not really match the question.
+import type { Store } from '../index/store.js';
+import { letterKey } from '../text/normalize.js';
+import type { KeywordIndex } from './keyword.js';
+import type { Fused } from './fuse.js';
+import { analyze } from './terms.js';
+
+export const RANK_DEFAULTS = {
+  perArticle: 2,
+  /** Another article is a real alternative when its best passage scores at least this share of the top. */
+  alternativeShare: 0.6,
+  duplicateJaccard: 0.8,
+  /** Abstain unless the top passage holds this share of the question's (idf-weighted) words… */
+  minCoverage: 0.3,
+  /** Credit for a question word found elsewhere in the passage's article rather than in the passage. */
+  articleCredit: 0.5,
+};
+
+export interface Evidence {
+  /** idf-weighted share of the question's words found in the top passage (0–1). */
+  coverage: number;
+  cosine: number;
+  terms: number;
+}
+
+function jaccard(a: Set<string>, b: Set<string>): number {
+  let inter = 0;
+  for (const x of a) if (b.has(x)) inter++;
+  return inter / (a.size + b.size - inter || 1);
+}
+
+export function selectPassages(fused: Fused[], store: Store, k: number, opts = RANK_DEFAULTS): Fused[] {
+  const chosen: { f: Fused; key: string; terms: Set<string>; doc: string }[] = [];
+  const perDoc = new Map<string, number>();
+  const top = fused[0]?.score ?? 0;
+  const docOf = (f: Fused) => store.passages[f.label]!.docId;
+  const topDoc = fused[0] ? docOf(fused[0]) : '';
+  const alternative = fused.find((f) => docOf(f) !== topDoc);
+  const oneArticle = !alternative || alternative.score < opts.alternativeShare * top;
+  for (const f of fused) {
+    if (chosen.length >= k) break;
+    const p = store.passages[f.label];
+    if (!p) continue;
+    const key = letterKey(p.text);
+    const terms = new Set(analyze(p.searchText));
+    const dup = chosen.some((c) => c.key === key || c.key.includes(key) || key.includes(c.key) || jaccard(c.terms, terms) >= opts.duplicateJaccard);
+    if (dup) continue;
+    const n = perDoc.get(p.docId) ?? 0;
+    if (n >= opts.perArticle && !(oneArticle && p.docId === topDoc)) continue;
+    perDoc.set(p.docId, n + 1);
+    chosen.push({ f, key, terms, doc: p.docId });
+  }
+  return chosen.map((c) => c.f);
+}
+
+export function evidenceOf(top: Fused | undefined, docId: string, terms: string[], keyword: KeywordIndex): Evidence {
+  const unique = [...new Set(terms)];
+  if (!top || unique.length === 0) return { coverage: 0, cosine: top?.cosine ?? 0, terms: unique.length };
+  // A word the passage lacks but its article has (the name of who held the talks, in the paragraph
+  // before) counts for half: the passage is quoted as part of that article.
+  const matched = new Set(top.terms);
+  const article = keyword.articleTerms(docId);
+  let all = 0;
+  let hit = 0;
+  for (const t of unique) {
+    const w = keyword.idf(t);
+    all += w;
+    if (matched.has(t)) hit += w;
+    else if (article.has(t)) hit += w * RANK_DEFAULTS.articleCredit;
+  }
+  return { coverage: all > 0 ? hit / all : 0, cosine: top.cosine, terms: unique.length };
+}
+
+/**
+ * The abstention rule (calibrated with `npm run eval` and `npm run eval:squad`, see docs/benchmarks.md):
+ * answer when the top passage contains at least `minCoverage` of the question's words weighted by rarity.
+ * A question whose words are all unknown to the articles has coverage 0 whatever the vectors say.
+ */
+export function isAnswerable(e: Evidence, opts = RANK_DEFAULTS): boolean {
+  return e.terms > 0 && e.coverage >= opts.minCoverage;
+}

@@ -1,0 +1,26 @@
+// Text folding shared by cleaning, keyword search and highlighting. None of it touches the quoted text:
+// it only produces keys for comparing and matching.
+
+/** Lowercase, strip diacritics (Hà Nội → ha noi, đ → d) and unify quotes, so users can type plain ASCII. */
+export function fold(text: string): string {
+  return text
+    .normalize('NFKD')
+    .replace(/\p{M}+/gu, '')
+    .replace(/[đĐ]/g, 'd')
+    .replace(/[’‘`´]/g, "'")
+    .toLowerCase();
+}
+
+/** Letters and digits only: two renderings of the same paragraph (glued words, odd spacing) get one key. */
+export function letterKey(text: string): string {
+  return fold(text).replace(/[^\p{L}\p{N}]+/gu, '');
+}
+
+export function wordCount(text: string): number {
+  return (text.match(/[\p{L}\p{N}]+(?:['’.-][\p{L}\p{N}]+)*/gu) ?? []).length;
+}
+
+/** Collapse runs of whitespace for display; the words and their order are untouched. */
+export function squashSpaces(text: string): string {
+  return text.replace(/\s+/g, ' ').trim();
+}
