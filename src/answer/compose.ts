@@ -75,7 +75,7 @@ export function composeAnswer(index: SearchIndex, question: string, result: Sear
     }
     return { question, answered: false, message: NOT_FOUND, passages: [], closest };
   }
-  const passages = result.passages.map((f, i): QuotedPassage => {
+  const passages = result.selected.map((f, i): QuotedPassage => {
     const p = store.passages[f.label]!;
     const a = store.manifest.articles[p.docId];
     const q = {

@@ -283,14 +283,15 @@ export function clean(source: SourceText): CleanResult {
   }
 
   const titleIsFallback = !title;
+  const tidy = (v: string | null) => (v === null ? null : v.replace(/\s+/g, ' ').trim()); // no-break spaces from HTML
   return {
     meta: {
-      title: title ?? fallbackTitle(body, source.file),
+      title: tidy(title ?? fallbackTitle(body, source.file))!,
       titleIsFallback,
-      source: outlet,
+      source: tidy(outlet),
       date,
       url: source.meta.url ?? null,
-      byline,
+      byline: tidy(byline),
     },
     body,
     dropped,

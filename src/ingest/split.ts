@@ -31,9 +31,11 @@ export function toParagraphs(text: string, lines: Line[]): Span[] {
   for (const line of lines) {
     const last = paras[paras.length - 1];
     const adjacent = prev !== null && last !== undefined && onlySpaceBetween(text, last, line);
+    // A line continues the previous one when the previous stops mid-sentence and this one starts in lower
+    // case (a heading is never followed by that), or when the previous is a long line cut by wrapping.
     const wrapped =
-      adjacent && !line.blankBefore && !line.bullet && prev !== null && !TERMINAL.test(prev.text) && !isHeading(prev) &&
-      (/^\p{Ll}/u.test(line.text) || prev.text.length >= 60);
+      adjacent && !line.blankBefore && !line.bullet && prev !== null && !TERMINAL.test(prev.text) &&
+      (/^\p{Ll}/u.test(line.text) || (prev.text.length >= 60 && !isHeading(prev)));
     if (wrapped) {
       last.end = line.end;
     } else if (pendingHeading && onlySpaceBetween(text, pendingHeading, line)) {

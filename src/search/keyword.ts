@@ -20,13 +20,16 @@ export interface KeywordIndex {
   docCount: number;
 }
 
-export function buildKeywordIndex(store: Store): KeywordIndex {
+/** BM25 parameters, chosen with `npm run eval:squad` (docs/benchmarks.md). */
+export const BM25 = { k: 1.2, b: 0.75 };
+
+export function buildKeywordIndex(store: Store, params = BM25): KeywordIndex {
   const ms = new MiniSearch<{ id: number; text: string }>({
     fields: ['text'],
     tokenize: (text) => analyze(text),
     processTerm: (t) => t,
     // Queries arrive already analysed (see search()), so query-time tokenising only splits them.
-    searchOptions: { combineWith: 'OR', prefix: false, fuzzy: false, bm25: { k: 1.2, b: 0.75, d: 0 }, tokenize: (q) => q.split(' ') },
+    searchOptions: { combineWith: 'OR', prefix: false, fuzzy: false, bm25: { k: params.k, b: params.b, d: 0 }, tokenize: (q) => q.split(' ') },
   });
   const df = new Map<string, number>();
   const docs: { id: number; text: string }[] = [];

@@ -55,7 +55,7 @@ export function selectPassages(fused: Fused[], store: Store, k: number, opts = R
   return chosen.map((c) => c.f);
 }
 
-export function evidenceOf(top: Fused | undefined, docId: string, terms: string[], keyword: KeywordIndex): Evidence {
+export function evidenceOf(top: Fused | undefined, docId: string, terms: string[], keyword: KeywordIndex, opts = RANK_DEFAULTS): Evidence {
   const unique = [...new Set(terms)];
   if (!top || unique.length === 0) return { coverage: 0, cosine: top?.cosine ?? 0, terms: unique.length };
   // A word the passage lacks but its article has (the name of who held the talks, in the paragraph
@@ -68,7 +68,7 @@ export function evidenceOf(top: Fused | undefined, docId: string, terms: string[
     const w = keyword.idf(t);
     all += w;
     if (matched.has(t)) hit += w;
-    else if (article.has(t)) hit += w * RANK_DEFAULTS.articleCredit;
+    else if (article.has(t)) hit += w * opts.articleCredit;
   }
   return { coverage: all > 0 ? hit / all : 0, cosine: top.cosine, terms: unique.length };
 }

@@ -2,8 +2,8 @@
 import type { Embedder } from '../embed/model.js';
 import type { Store } from '../index/store.js';
 import { buildKeywordIndex, type KeywordIndex } from './keyword.js';
-import { fuse, type Fused } from './fuse.js';
-import { evidenceOf, isAnswerable, selectPassages, type Evidence } from './rank.js';
+import { fuse, FUSION, type Fused } from './fuse.js';
+import { evidenceOf, isAnswerable, RANK_DEFAULTS, selectPassages, type Evidence } from './rank.js';
 import { retrieve } from './retrieve.js';
 import { analyze } from './terms.js';
 import { expectedType } from './answer-type.js';
@@ -17,10 +17,18 @@ export interface SearchResult {
   terms: string[];
   answered: boolean;
   evidence: Evidence;
-  /** The passages to quote, best first (empty when not answered). */
-  passages: Fused[];
-  /** Everything fused, best first, for `more sources` and for evaluation. */
+  /** The passages worth quoting, best first, whether or not the answer is given. */
+  selected: Fused[];
+  /** Everything fused, best first. */
   ranking: Fused[];
+}
+
+/** Overrides for evaluation and tuning; the product uses the defaults. */
+export interface SearchOptions {
+  denseWeight?: number;
+  fusion?: typeof FUSION;
+  rank?: typeof RANK_DEFAULTS;
+  depth?: number;
 }
 
 export function openSearchIndex(store: Store): SearchIndex {
@@ -29,12 +37,12 @@ export function openSearchIndex(store: Store): SearchIndex {
 
 export const SEARCH_DEPTH = 50;
 
-export async function search(index: SearchIndex, embedder: Embedder, question: string, k: number): Promise<SearchResult> {
+export async function search(index: SearchIndex, embedder: Embedder, question: string, k: number, opts: SearchOptions = {}): Promise<SearchResult> {
   const terms = analyze(question);
   const query = { terms, vector: await embedder.embedQuery(question), type: expectedType(question) };
-  const ranking = fuse(retrieve(index.store, index.keyword, query, SEARCH_DEPTH), embedder.preset.denseWeight);
+  const candidates = retrieve(index.store, index.keyword, query, opts.depth ?? SEARCH_DEPTH);
+  const ranking = fuse(candidates, opts.denseWeight ?? embedder.preset.denseWeight, opts.fusion ?? FUSION);
   const top = ranking[0];
-  const evidence = evidenceOf(top, top ? index.store.passages[top.label]!.docId : '', terms, index.keyword);
-  const answered = isAnswerable(evidence);
-  return { terms, answered, evidence, passages: answered ? selectPassages(ranking, index.store, k) : [], ranking };
+  const evidence = evidenceOf(top, top ? index.store.passages[top.label]!.docId : '', terms, index.keyword, opts.rank);
+  return { terms, answered: isAnswerable(evidence, opts.rank), evidence, selected: selectPassages(ranking, index.store, k, opts.rank), ranking };
 }

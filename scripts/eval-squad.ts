@@ -1,0 +1,116 @@
+// npm run -s eval:squad -- FILE.json [--json] [--curve]
+// Indexes a SQuAD-format file (one article per title, one passage per paragraph) and reports, over its
+// answerable questions, answer-in-top-1/top-3 quote and MRR of the gold paragraph for BM25 alone, the
+// embedding model alone and the product's fused ranking; and abstention: how often the product quotes
+// something for a question whose article was left out of the index (leave-one-article-out), against how
+// often it abstains on answerable questions with the article present.
+import fs from 'node:fs';
+import type { Article } from '../src/ingest/types.js';
+import { unglue } from '../src/ingest/glued.js';
+import { RANK_DEFAULTS } from '../src/search/rank.js';
+import { containsAnswer, evalEmbedder, openSearchIndex, rankThreeWays, score, storeFromArticles, type Rankings } from './lib/harness.js';
+
+
+interface SquadFile {
+  data: { title: string; paragraphs: { context: string; qas: { question: string; is_impossible?: boolean; answers: { text: string }[] }[] }[] }[];
+}
+
+const args = process.argv.slice(2);
+const file = args.find((a) => !a.startsWith('--'));
+if (!file) {
+  console.error('usage: npm run -s eval:squad -- FILE.json [--json] [--curve]');
+  process.exit(2);
+}
+const squad = JSON.parse(fs.readFileSync(file, 'utf8')) as SquadFile;
+
+interface Q {
+  question: string;
+  answers: string[];
+  title: string;
+  paragraph: number;
+  impossible: boolean;
+}
+
+const articles: Article[] = [];
+const questions: Q[] = [];
+for (const d of squad.data) {
+  const file = `${d.title}.txt`;
+  let text = '';
+  const passages = d.paragraphs.map((p, i) => {
+    const start = text.length;
+    text += p.context + '\n\n';
+    for (const qa of p.qas) {
+      questions.push({ question: qa.question, answers: qa.answers.map((a) => a.text), title: d.title, paragraph: i + 1, impossible: !!qa.is_impossible });
+    }
+    return { docId: file, file, paragraph: i + 1, part: 0, start, end: start + p.context.length, text: p.context, searchText: unglue(p.context) };
+  });
+  articles.push({ docId: file, file, format: 'txt', title: d.title.replace(/_/g, ' '), titleIsFallback: false, source: null, date: null, url: null, byline: null, passages, warnings: [] });
+}
+
+const embedder = await evalEmbedder();
+const answerable = questions.filter((q) => !q.impossible);
+
+async function runAll(arts: Article[], qs: Q[]): Promise<{ runs: Rankings[]; store: Awaited<ReturnType<typeof storeFromArticles>> }> {
+  const store = await storeFromArticles(arts, embedder);
+  const index = openSearchIndex(store);
+  const runs: Rankings[] = [];
+  for (const q of qs) runs.push(await rankThreeWays(index, embedder, q.question));
+  return { runs, store };
+}
+
+const { runs, store } = await runAll(articles, answerable);
+const quoteHit = answerable.map((q) => (l: number) => containsAnswer(store.passages[l]?.text ?? '', q.answers));
+const goldHit = answerable.map((q) => (l: number) => {
+  const p = store.passages[l];
+  return !!p && p.docId === `${q.title}.txt` && p.paragraph === q.paragraph;
+});
+const report = (pick: (r: Rankings) => number[]) => {
+  const quote = score(runs.map(pick), quoteHit);
+  const gold = score(runs.map(pick), goldHit);
+  return { top1: quote.top1, top3: quote.top3, mrr: gold.mrr };
+};
+
+// Leave one article out: every question of the missing article should be abstained on.
+const looCoverage: number[] = [];
+for (const left of articles) {
+  const rest = articles.filter((a) => a !== left);
+  const qs = answerable.filter((q) => `${q.title}.txt` === left.file);
+  if (!rest.length || !qs.length) continue;
+  const { runs: looRuns } = await runAll(rest, qs);
+  looCoverage.push(...looRuns.map((r) => r.coverage));
+}
+const presentCoverage = runs.map((r) => r.coverage);
+const rate = (xs: number[], pred: (x: number) => boolean) => Math.round((xs.filter(pred).length / (xs.length || 1)) * 1000) / 1000;
+const threshold = RANK_DEFAULTS.minCoverage;
+const result = {
+  n: answerable.length,
+  model: embedder.modelId,
+  bm25: report((r) => r.bm25),
+  dense: report((r) => r.dense),
+  fused: report((r) => r.fused),
+  abstain: {
+    threshold,
+    wrongQuoteWithArticleLeftOut: rate(looCoverage, (c) => c >= threshold),
+    abstainedWithArticlePresent: rate(presentCoverage, (c) => c < threshold),
+    questionsLeftOut: looCoverage.length,
+  },
+};
+
+if (args.includes('--json')) {
+  console.log(JSON.stringify(result));
+} else {
+  console.log(`${file}: ${result.n} answerable questions over ${articles.length} articles; model ${result.model}`);
+  console.log('ranking   top-1   top-3   MRR(gold paragraph)');
+  for (const k of ['bm25', 'dense', 'fused'] as const) {
+    const s = result[k];
+    console.log(`${k.padEnd(8)}  ${s.top1.toFixed(3)}   ${s.top3.toFixed(3)}   ${s.mrr.toFixed(3)}`);
+  }
+  const a = result.abstain;
+  console.log(`abstention at coverage ≥ ${threshold}: quotes something for ${(a.wrongQuoteWithArticleLeftOut * 100).toFixed(1)}% of questions whose article is left out; abstains on ${(a.abstainedWithArticlePresent * 100).toFixed(1)}% of answerable questions`);
+}
+if (args.includes('--curve')) {
+  console.log('threshold  wrong-quote(left out)  abstained(present)');
+  for (let t = 0.1; t <= 0.81; t += 0.05) {
+    console.log(`${t.toFixed(2)}       ${rate(looCoverage, (c) => c >= t).toFixed(3)}                  ${rate(presentCoverage, (c) => c < t).toFixed(3)}`);
+  }
+}

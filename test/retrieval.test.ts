@@ -1,0 +1,57 @@
+// Retrieval with the real model on the real corpus, against the development questions in ../shared/eval.
+import { beforeAll, describe, expect, it } from 'vitest';
+import { composeAnswer } from '../src/answer/compose.js';
+import { updateIndex } from '../src/index/update.js';
+import { openSearchIndex, search, type SearchIndex } from '../src/search/search.js';
+import type { Embedder } from '../src/embed/model.js';
+import { fold } from '../src/text/normalize.js';
+import { readJsonl, realEmbedder, SEED_CORPUS, SHARED_EVAL, tmp } from './helpers.js';
+
+let embedder: Embedder;
+let index: SearchIndex;
+beforeAll(async () => {
+  embedder = await realEmbedder();
+  const { store } = await updateIndex({ corpusDir: SEED_CORPUS, embeddingsDir: tmp(), maxFileBytes: 1e7, embedder });
+  index = openSearchIndex(store);
+});
+
+const norm = (s: string) => fold(s).replace(/\s+/g, ' ');
+const questions = readJsonl<{ q: string; a: string[] }>(`${SHARED_EVAL}/dev-questions.jsonl`);
+const negatives = readJsonl<{ q: string }>(`${SHARED_EVAL}/dev-negatives.jsonl`);
+
+async function answer(q: string) {
+  return composeAnswer(index, q, await search(index, embedder, q, 3));
+}
+
+describe('answers on the bundled corpus', () => {
+  it.each(questions.map((x) => [x.q, x.a] as const))('%s', async (q, expected) => {
+    const a = await answer(q);
+    expect(a.answered).toBe(true);
+    expect(a.passages.length).toBeGreaterThan(0);
+    expect(a.passages.length).toBeLessThanOrEqual(3);
+    const quoted = a.passages.map((p) => norm(p.text));
+    expect(quoted.some((t) => expected.some((e) => t.includes(norm(e)))), `expected one of ${JSON.stringify(expected)} in:\n${quoted.join('\n')}`).toBe(true);
+  });
+
+  it.each(negatives.map((x) => [x.q] as const))('abstains on: %s', async (q) => {
+    const a = await answer(q);
+    expect(a.answered).toBe(false);
+    expect(a.passages).toHaveLength(0);
+    expect(a.message).toMatch(/couldn't find/);
+  });
+
+  it('marks, in each quote, a sentence that shares words with the question', async () => {
+    const a = await answer('What did the US call on all parties to carry out in the East Sea?');
+    const top = a.passages[0];
+    expect(top.highlight.length).toBeGreaterThan(0);
+    const marked = top.highlight.map((h) => top.text.slice(h.start, h.end)).join(' ');
+    expect(marked).toContain('Declaration on the Conduct of Parties');
+    expect(marked).not.toContain('free and open Indo-Pacific'); // the other sentence of that paragraph
+  });
+
+  it('cites title, outlet, date, paragraph and file', async () => {
+    const a = await answer('On what date did Esper and Lich hold talks?');
+    const cited = a.passages.find((p) => p.file === '001_f7851b020e12dbef.txt')!;
+    expect(cited.citation).toMatch(/^Defense Minister holds talks with U\.S\. Secretary of Defense — VGP, 2019-11-20, ¶\d+ \(001_f7851b020e12dbef\.txt\)$/);
+  });
+});
