@@ -18,7 +18,7 @@ export interface Engine {
 }
 
 export interface OpenOptions {
-  /** Bring the index up to date with the corpus before serving (default true). */
+  /** Bring the index up to date with the corpus before serving (default true; false leaves that to the caller). */
   update?: boolean;
   onStatus?: (message: string) => void;
   onProgress?: IndexOptions['onProgress'];
@@ -61,9 +61,8 @@ export async function openEngine(config: Config, opts: OpenOptions = {}): Promis
     if (!(err instanceof StoreError)) throw err;
     opts.onStatus?.(`The index needs rebuilding: ${err.message}.`);
   }
-  const stale = !store || store.manifest.modelId !== embedder.modelId;
   const engine: Engine = { config, embedder, index: openSearchIndex(store ?? emptyStore(embedder.modelId, embedder.dims, CHUNKER_VERSION, passageTokenBudget(embedder))) };
-  if (opts.update !== false || stale) await reindex(engine, opts);
+  if (opts.update !== false) await reindex(engine, opts);
   return engine;
 }
 

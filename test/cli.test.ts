@@ -1,0 +1,116 @@
+// The `verbatim` command as a user runs it: the --json contract, questions on stdin, and clear errors.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ROOT, SEED_CORPUS, tmp, writeFiles } from './helpers.js';
+
+const embeddings = tmp('verbatim-cli-');
+
+function cli(args: string[], input?: string, env: Record<string, string> = {}) {
+  const r = spawnSync(process.execPath, [path.join(ROOT, 'bin/verbatim.mjs'), ...args], {
+    cwd: ROOT,
+    input,
+    encoding: 'utf8',
+    env: { ...process.env, CORPUS_DIR: SEED_CORPUS, EMBEDDINGS_DIR: embeddings, LOG_LEVEL: 'silent', ...env },
+    timeout: 120_000,
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('verbatim ask --json', () => {
+  it('prints one object with the documented fields, each quote checkable against its file', () => {
+    const r = cli(['ask', '--json', 'What did the US call on all parties to carry out in the East Sea?']);
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    const a = JSON.parse(lines[0]);
+    expect(a.question).toBe('What did the US call on all parties to carry out in the East Sea?');
+    expect(a.answered).toBe(true);
+    expect(a.passages).toHaveLength(3);
+    a.passages.forEach((p: Record<string, unknown>, i: number) => {
+      for (const key of ['rank', 'text', 'highlight', 'docId', 'file', 'title', 'source', 'date', 'paragraph', 'score']) expect(p).toHaveProperty(key);
+      expect(p.rank).toBe(i + 1);
+      const source = fs.readFileSync(path.join(SEED_CORPUS, p.file as string), 'utf8');
+      expect(source.slice(p.start as number, p.end as number)).toBe(p.text);
+      for (const h of p.highlight as { start: number; end: number }[]) {
+        expect(h.start).toBeGreaterThanOrEqual(0);
+        expect(h.end).toBeLessThanOrEqual((p.text as string).length);
+      }
+    });
+    expect(a.passages[0].text).toContain('Declaration on the Conduct of Parties');
+    expect(a.passages[0].score).toBeGreaterThanOrEqual(a.passages[1].score);
+  });
+
+  it('-k sets the number of quotes', () => {
+    const a = JSON.parse(cli(['ask', '--json', '-k', '1', 'Who is Jessica Lewis?']).stdout);
+    expect(a.passages).toHaveLength(1);
+  });
+
+  it('says it could not find what the articles do not cover, with no quotes', () => {
+    const a = JSON.parse(cli(['ask', '--json', 'What is the capital of France?']).stdout);
+    expect(a).toMatchObject({ answered: false, passages: [] });
+    expect(a.message).toMatch(/couldn't find that in the articles/);
+  });
+
+  it('reads one question per line from stdin and prints one JSON object per line', () => {
+    const r = cli(['ask', '--json'], 'Who is the US Defense Secretary who welcomed Giang\'s visit?\n\nWhat is the population of Tokyo?\n');
+    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines.map((l) => l.answered)).toEqual([true, false]);
+    expect(lines[0].passages[0].text).toContain('Lloyd Austin');
+  });
+
+  it('prints a human answer with numbered citations', () => {
+    const r = cli(['ask', 'Where was the 10th political, security and defence dialogue held?']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^\[1\] “/);
+    expect(r.stdout).toContain('Washington DC');
+    expect(r.stdout).toMatch(/Vietnam, US hold 10th political, security, defence dialogue — ¶\d+ \(003_313595e064d81634\.txt\)/);
+  });
+
+  it('answers a bad question with help, not a stack trace', () => {
+    const empty = JSON.parse(cli(['ask', '--json', '   ']).stdout);
+    expect(empty.answered).toBe(false);
+    expect(empty.message).toMatch(/Ask a question/);
+    const long = JSON.parse(cli(['ask', '--json', 'why '.repeat(200)]).stdout);
+    expect(long.message).toMatch(/under 500/);
+    const badK = cli(['ask', '-k', 'lots', 'hello']);
+    expect(badK.code).not.toBe(0);
+    expect(badK.stderr).toMatch(/whole number/);
+    expect(badK.stderr).not.toMatch(/\n\s+at /);
+  });
+});
+
+describe('verbatim index and sources', () => {
+  it('prints one summary line when not on a terminal, and lists skipped files with a reason', () => {
+    const corpus = tmp('verbatim-cli-corpus-');
+    fs.cpSync(SEED_CORPUS, corpus, { recursive: true });
+    writeFiles(corpus, { 'photo.txt': Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 0, 1, 2]), 'notes.pdf': 'x' });
+    const r = cli(['index'], undefined, { CORPUS_DIR: corpus, EMBEDDINGS_DIR: tmp('verbatim-cli-emb-') });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^Indexed 5 files, 55 passages: 55 embedded, 0 reused in [\d.]+ s; 2 skipped$/m);
+    expect(r.stdout).toMatch(/skipped photo\.txt: binary file \(looks like a PNG image\)/);
+    expect(r.stdout).toMatch(/skipped notes\.pdf: unsupported type/);
+  });
+
+  it('lists the indexed articles with outlet, date and passage counts', () => {
+    const r = cli(['sources', '--json']);
+    const list = JSON.parse(r.stdout);
+    expect(list).toHaveLength(5);
+    expect(list.find((a: { file: string }) => a.file.startsWith('001'))).toMatchObject({ source: 'VGP', date: '2019-11-20', passages: 6 });
+  });
+
+  it('explains a missing model: the folder and the files it expected', () => {
+    const r = cli(['ask', 'hello'], undefined, { EMBEDDING_MODEL: 'Xenova/all-MiniLM-L6-v2', ALLOW_REMOTE_MODELS: 'false', MODELS_DIR: tmp('verbatim-models-') });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/Embedding model "Xenova\/all-MiniLM-L6-v2" is not available/);
+    expect(r.stderr).toMatch(/Xenova\/all-MiniLM-L6-v2\/: config\.json, tokenizer\.json, tokenizer_config\.json, onnx\/model_quantized\.onnx/);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('rejects invalid configuration with a sentence naming the variable', () => {
+    const r = cli(['sources'], undefined, { TOP_K: 'many' });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/TOP_K/);
+  });
+});
