@@ -4,7 +4,8 @@ import pino from 'pino';
 
 export type Logger = pino.Logger;
 
-export function createLogger(level: string = process.env.LOG_LEVEL || 'info'): Logger {
+/** `destination`: a file path, or a file descriptor (default 2, stderr). */
+export function createLogger(level: string = process.env.LOG_LEVEL || 'info', destination: string | number = 2): Logger {
   return pino(
     {
       level,
@@ -13,6 +14,6 @@ export function createLogger(level: string = process.env.LOG_LEVEL || 'info'): L
         censor: '[redacted]',
       },
     },
-    pino.destination(2),
+    pino.destination(typeof destination === 'number' ? destination : { dest: destination, sync: true, mkdir: true }),
   );
 }

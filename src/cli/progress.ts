@@ -1,7 +1,7 @@
 // Indexing feedback: a progress bar (cli-progress) on a terminal, and otherwise one summary line, so logs
 // and CI output stay readable.
 import cliProgress from 'cli-progress';
-import type { IndexProgress, IndexSummary } from '../index/update.js';
+import type { IndexProgress } from '../index/update.js';
 
 export function progressReporter(stream: NodeJS.WriteStream): { onProgress: (p: IndexProgress) => void; stop: () => void } {
   if (!stream.isTTY) return { onProgress: () => {}, stop: () => {} };
@@ -24,19 +24,4 @@ export function progressReporter(stream: NodeJS.WriteStream): { onProgress: (p: 
   };
 }
 
-export function summaryLine(s: IndexSummary): string {
-  return (
-    `Indexed ${s.files} files, ${s.passages} passages: ${s.embedded} embedded, ${s.reused} reused` +
-    (s.removed ? `, ${s.removed} removed` : '') +
-    ` in ${s.seconds.toFixed(1)} s` +
-    (s.rebuilt && s.rebuilt !== 'no index yet' ? ` (full rebuild: ${s.rebuilt})` : '') +
-    (s.skipped.length ? `; ${s.skipped.length} skipped` : '')
-  );
-}
-
-export function detailLines(s: IndexSummary): string[] {
-  return [
-    ...s.skipped.map((k) => `  skipped ${k.file}: ${k.reason}`),
-    ...s.warnings.map((w) => `  warning ${w.file}: ${w.message}`),
-  ];
-}
+export { detailLines, summaryLine } from '../index/summary.js';

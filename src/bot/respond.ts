@@ -1,0 +1,57 @@
+// Turning a question into a Discord reply, shared by /ask, @mentions, DMs and follow-ups.
+import { ActionRowBuilder, ButtonBuilder, ButtonStyle, type APIEmbed } from 'discord.js';
+import { ask } from '../engine.js';
+import type { Answer } from '../answer/compose.js';
+import { cleanQuestion, questionProblem } from '../answer/question.js';
+import { NO_PINGS } from './client.js';
+import type { BotContext } from './context.js';
+import { layoutAnswer, notFoundContent } from './layout.js';
+
+export interface ReplyPayload {
+  content?: string;
+  embeds: APIEmbed[];
+  components: ActionRowBuilder<ButtonBuilder>[];
+  allowedMentions: typeof NO_PINGS;
+}
+
+export type Prepared =
+  | { kind: 'refused'; message: string } // the question itself cannot be used, or the user is rate-limited
+  | { kind: 'answer'; payload: ReplyPayload; query: string };
+
+export function textPayload(content: string): ReplyPayload {
+  return { content, embeds: [], components: [], allowedMentions: NO_PINGS };
+}
+
+function buttons(id: string, more: boolean): ActionRowBuilder<ButtonBuilder> {
+  return new ActionRowBuilder<ButtonBuilder>().addComponents(
+    new ButtonBuilder().setCustomId(`more:${id}`).setLabel('More sources').setStyle(ButtonStyle.Secondary).setDisabled(!more),
+    new ButtonBuilder().setCustomId(`full:${id}`).setLabel('Full paragraph').setStyle(ButtonStyle.Secondary),
+  );
+}
+
+export function answerPayload(ctx: BotContext, answer: Answer, query: string, ephemeral: boolean): ReplyPayload {
+  if (!answer.answered) return textPayload(notFoundContent(answer));
+  const layout = layoutAnswer(answer);
+  const id = ctx.memory.newId();
+  ctx.memory.answers.set(id, { question: answer.question, query, shown: layout.shown, ephemeral });
+  return { embeds: layout.embeds, components: [buttons(id, true)], allowedMentions: NO_PINGS };
+}
+
+/** Checks, rate-limits and answers a question; `previous` is the question a follow-up refers to. */
+export async function prepareAnswer(ctx: BotContext, userId: string, raw: string, opts: { k?: number; previous?: string; ephemeral?: boolean } = {}): Promise<Prepared> {
+  const question = cleanQuestion(raw);
+  const problem = questionProblem(question);
+  if (problem) return { kind: 'refused', message: problem };
+  const wait = ctx.limiter.take(userId);
+  if (wait > 0) {
+    return { kind: 'refused', message: `You're asking quickly — please try again in ${Math.ceil(wait / 1000)} s.` };
+  }
+  const query = opts.previous ? `${opts.previous} ${question}` : question;
+  const engine = await ctx.engine;
+  const answer = await ask(engine, query, opts.k ?? ctx.config.topK);
+  answer.question = question;
+  return { kind: 'answer', payload: answerPayload(ctx, answer, query, !!opts.ephemeral), query };
+}
+
+export const SORRY = textPayload('Sorry — something went wrong while answering. Please try again in a moment.');
+

@@ -1,0 +1,48 @@
+// /ask question:<text> [sources:1–5] [private:<bool>]
+import { MessageFlags, SlashCommandBuilder, type ChatInputCommandInteraction } from 'discord.js';
+import type { BotContext } from '../bot/context.js';
+import { prepareAnswer, SORRY, textPayload, type Prepared } from '../bot/respond.js';
+
+export const data = new SlashCommandBuilder()
+  .setName('ask')
+  .setDescription('Ask the articles; get the passages that answer, quoted verbatim with citations')
+  .addStringOption((o) => o.setName('question').setDescription('Your question, e.g. "What did they agree on dioxin?"').setRequired(true))
+  .addIntegerOption((o) => o.setName('sources').setDescription('How many passages to quote (1–5, default 3)').setMinValue(1).setMaxValue(5))
+  .addBooleanOption((o) => o.setName('private').setDescription('Only you see the answer'));
+
+/** Discord wants an acknowledgement within 3 s; past this the reply is deferred and edited later. */
+export const DEFER_AFTER_MS = 1500;
+
+export async function execute(interaction: ChatInputCommandInteraction, ctx: BotContext): Promise<void> {
+  const ephemeral = interaction.options.getBoolean('private') ?? false;
+  const work = prepareAnswer(ctx, interaction.user.id, interaction.options.getString('question', true), {
+    k: interaction.options.getInteger('sources') ?? undefined,
+    ephemeral,
+  });
+  const quick = await Promise.race([work, new Promise<null>((r) => setTimeout(() => r(null), DEFER_AFTER_MS).unref())]).catch(() => null);
+  let prepared: Prepared;
+  if (quick) {
+    prepared = quick;
+  } else {
+    await interaction.deferReply(ephemeral ? { flags: MessageFlags.Ephemeral } : {});
+    try {
+      prepared = await work;
+    } catch (err) {
+      ctx.log.error({ err, command: 'ask' }, 'answering failed');
+      await interaction.editReply(SORRY);
+      return;
+    }
+  }
+  if (prepared.kind === 'refused') {
+    if (interaction.deferred) {
+      await interaction.editReply(textPayload(prepared.message));
+    } else {
+      await interaction.reply({ ...textPayload(prepared.message), flags: MessageFlags.Ephemeral });
+    }
+    return;
+  }
+  const message = interaction.deferred
+    ? await interaction.editReply(prepared.payload)
+    : (await interaction.reply({ ...prepared.payload, flags: ephemeral ? MessageFlags.Ephemeral : undefined, withResponse: true })).resource?.message;
+  if (message) ctx.memory.conversations.set(message.id, prepared.query);
+}
