@@ -236,3 +236,28 @@ describe('the Discord bot', () => {
     expect(log).not.toContain(TOKEN);
   });
 });
+
+describe('the Discord bot while the model is still loading', () => {
+  it('defers /ask within Discord\'s 3 seconds, then edits in the answer', async () => {
+    const fake2 = new FakeDiscord();
+    await fake2.start();
+    const cfg = { ...config, discordApiUrl: fake2.apiUrl };
+    // An engine that takes 2.5 s longer to be ready, as on a first start.
+    const slow = openEngine(cfg, { update: false }).then((e) => new Promise<typeof e>((r) => setTimeout(() => r(e), 2500)));
+    const bot2 = startBot(cfg, { engine: slow, log: createLogger('silent') });
+    try {
+      await bot2.online;
+      const payload = slash('ask', [{ name: 'question', type: 3, value: 'Who is Jessica Lewis?' }], { userId: freshUser() });
+      const sent = Date.now();
+      fake2.dispatch('INTERACTION_CREATE', payload);
+      const ack = await fake2.waitFor((c) => c.path.startsWith(`/interactions/${payload.id}/`));
+      expect(ack.body.type).toBe(5); // deferred
+      expect(ack.at - sent).toBeLessThan(3000);
+      const edit = await fake2.waitFor((c) => c.method === 'PATCH' && c.path.includes(payload.token));
+      expect(edit.body.embeds[0].description).toContain('Jessica Lewis');
+    } finally {
+      await bot2.stop();
+      await fake2.stop();
+    }
+  });
+});
