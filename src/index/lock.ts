@@ -13,7 +13,7 @@ export async function acquireIndexLock(
 ): Promise<() => Promise<void>> {
   fs.mkdirSync(embeddingsDir, { recursive: true });
   const target = path.join(embeddingsDir, 'CURRENT');
-  const lockOpts = { realpath: false, stale: 10_000, update: 2_000, lockfilePath: path.join(embeddingsDir, '.index.lock') };
+  const lockOpts = { realpath: false, stale: 5_000, update: 1_000, lockfilePath: path.join(embeddingsDir, '.index.lock') };
   try {
     return await lockfile.lock(target, lockOpts);
   } catch (err) {

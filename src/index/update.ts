@@ -7,6 +7,7 @@ import { listCorpus, readSource, type Skipped } from '../ingest/read.js';
 import type { Article } from '../ingest/types.js';
 import type { Embedder } from '../embed/model.js';
 import { acquireIndexLock } from './lock.js';
+import { wordCount } from '../text/normalize.js';
 import {
   emptyStore,
   liveCount,
@@ -53,6 +54,9 @@ export interface IndexOptions {
   onLockWait?: () => void;
   lockWaitMs?: number;
 }
+
+/** Fewer words than this after cleaning is a page without an article (a menu, a stub). */
+export const MIN_ARTICLE_WORDS = 8;
 
 /** Passage length budget: the model's limit less room for special tokens and a prefix. */
 export function passageTokenBudget(embedder: Embedder): number {
@@ -147,7 +151,7 @@ async function update(opts: IndexOptions, t0: number): Promise<{ store: Store; s
     }
     const article = buildArticle(outcome.source, maxTokens);
     for (const w of article.warnings) summary.warnings.push({ file: f.file, message: w });
-    if (article.passages.length === 0) {
+    if (article.passages.reduce((n, p) => n + wordCount(p.text), 0) < MIN_ARTICLE_WORDS) {
       summary.skipped.push({ file: f.file, reason: 'no article text left after cleaning' });
       if (rec) summary.removed += removeArticle(store, rec);
       continue;

@@ -165,7 +165,8 @@ function fromHtml(file: string, html: string): SourceText | { error: string } {
   const published = metaContent('meta[property="article:published_time"]') ?? metaContent('meta[name="date"]');
   const article = new Readability(doc).parse();
   dom.window.close();
-  if (!article?.content) return { error: 'no article text found in the HTML page' };
+  // Readability returns whatever text it finds; a page with less than a paragraph of it has no article.
+  if (!article?.content || (article.textContent ?? '').trim().length < 140) return { error: 'no article text found in the HTML page' };
   const text = convert(article.content, {
     wordwrap: false,
     selectors: [
