@@ -6,6 +6,8 @@ export default defineConfig({
     globalSetup: ['test/global-setup.ts'],
     // Native addons (hnswlib, onnxruntime) are happiest in separate processes.
     pool: 'forks',
+    // --expose-gc lets the load test measure memory after garbage collection.
+    poolOptions: { forks: { execArgv: ['--expose-gc'] } },
     testTimeout: 120_000,
     hookTimeout: 300_000,
   },

@@ -2,62 +2,31 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig, type Config } from '../src/config.js';
+import type { Config } from '../src/config.js';
 import { openEngine } from '../src/engine.js';
 import { startBot, type RunningBot } from '../src/bot/run.js';
-import { createRateLimiter } from '../src/bot/ratelimit.js';
 import { createLogger } from '../src/log.js';
 import { LIMITS } from '../src/bot/layout.js';
-import { BOT_ID, button, CHANNEL_ID, DM_CHANNEL_ID, FakeDiscord, message, nextId, slash, THREAD_ID, type Call } from './fake-discord.js';
-import { SEED_CORPUS, tmp } from './helpers.js';
+import { BOT_ID, button, CHANNEL_ID, DM_CHANNEL_ID, FakeDiscord, message, nextId, slash, THREAD_ID } from './fake-discord.js';
+import { finalMessage, startHarness, TOKEN, type Harness } from './bot-harness.js';
 
-const TOKEN = 'test-token-SECRET-abc123';
+let h: Harness;
 let fake: FakeDiscord;
 let bot: RunningBot;
 let config: Config;
-let logFile: string;
 
 beforeAll(async () => {
-  fake = new FakeDiscord();
-  await fake.start();
-  const corpus = tmp('verbatim-bot-corpus-');
-  fs.cpSync(SEED_CORPUS, corpus, { recursive: true });
-  config = loadConfig({ ...process.env, CORPUS_DIR: corpus, EMBEDDINGS_DIR: tmp('verbatim-bot-emb-'), DISCORD_TOKEN: TOKEN, DISCORD_API_URL: fake.apiUrl, DISCORD_GUILD_ID: '200000000000000002', LOG_LEVEL: 'info' });
-  logFile = path.join(tmp('verbatim-bot-log-'), 'bot.log');
-  const engine = openEngine(config, {});
-  await engine;
-  const log = createLogger('info', logFile);
-  bot = startBot(config, { engine, log, limiter: createRateLimiter(5, 30_000) });
-  await bot.online;
+  h = await startHarness();
+  ({ fake, bot, config } = h);
 });
 
 afterAll(async () => {
-  await bot?.stop();
-  await fake?.stop();
+  await h?.stop();
 });
 
-let userSeq = 0;
-/** A fresh user per test keeps the rate limit out of the way except where it is tested. */
-const freshUser = () => `70000000000000${String(1000 + ++userSeq)}`;
-
-async function interact(payload: { id: string; token: string }): Promise<Call[]> {
-  const since = fake.calls.length;
-  fake.dispatch('INTERACTION_CREATE', payload);
-  const first = await fake.waitFor((c) => c.path.startsWith(`/interactions/${payload.id}/`), 20_000, since);
-  // A deferred reply (type 5) is followed by an edit of the original message.
-  if (first.body?.type === 5) await fake.waitFor((c) => c.method === 'PATCH' && c.path.includes(payload.token), 60_000, since);
-  return fake.calls.slice(since).filter((c) => c.path.includes(payload.id) || c.path.includes(payload.token));
-}
-
-/** The message the user finally sees for an interaction: the reply, or the edit of a deferred one. */
-function finalMessage(calls: Call[]): { content?: string; embeds?: any[]; flags?: number; allowed_mentions?: any; components?: any[] } {
-  const edit = [...calls].reverse().find((c) => c.method === 'PATCH');
-  if (edit) return edit.body;
-  return calls[0].body.data;
-}
-
-const ask = (question: string, extra: unknown[] = [], opts: Parameters<typeof slash>[2] = {}) =>
-  interact(slash('ask', [{ name: 'question', type: 3, value: question }, ...extra], { userId: freshUser(), ...opts }));
+const freshUser = () => h.freshUser();
+const interact = (payload: { id: string; token: string }) => h.interact(payload);
+const ask = (question: string, extra: unknown[] = [], opts: Parameters<typeof slash>[2] = {}) => h.ask(question, extra, opts);
 
 describe('the Discord bot', () => {
   it('registers the whole command set on the server with one PUT; admin commands need Manage Server', async () => {
@@ -231,7 +200,7 @@ describe('the Discord bot', () => {
   });
 
   it('never writes the token to its logs', () => {
-    const log = fs.readFileSync(logFile, 'utf8');
+    const log = fs.readFileSync(h.logFile, 'utf8');
     expect(log.length).toBeGreaterThan(0);
     expect(log).not.toContain(TOKEN);
   });

@@ -5,6 +5,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config.js';
+import { ask, openEngine, reindex } from '../src/engine.js';
 import { loadStore, StoreError } from '../src/index/store.js';
 import { openSearchIndex, search } from '../src/search/search.js';
 import { realEmbedder, ROOT, SEED_CORPUS, tmp, writeFiles } from './helpers.js';
@@ -120,6 +122,25 @@ describe('concurrency', () => {
     const embedded = [a.out, b.out].map((o) => Number(/(\d+) embedded/.exec(o)?.[1]));
     expect(embedded.sort((x, y) => x - y)).toEqual([0, 55 + 30 * 12]);
     expect(filesIn(embeddings)).toHaveLength(35);
+  }, 120_000);
+
+  it('questions during a re-index are answered from the old index until the new one is complete', async () => {
+    const corpus = tmp('verbatim-serve-');
+    fs.cpSync(SEED_CORPUS, corpus, { recursive: true });
+    const config = loadConfig({ ...process.env, CORPUS_DIR: corpus, EMBEDDINGS_DIR: tmp('verbatim-serve-emb-') });
+    const engine = await openEngine(config);
+    const old = engine.index;
+    writeFiles(corpus, { ...extraArticles(60, 'late'), 'ferry.txt': 'A ferry line opens\n\nA new ferry line between Phu Quoc and Ha Tien opened on Sunday with four daily departures.\n' });
+    const running = reindex(engine);
+    const during = await ask(engine, 'Which ferry line opened between Phu Quoc and Ha Tien?');
+    const seeds = await ask(engine, 'Who is Jessica Lewis?');
+    expect(engine.index).toBe(old); // still serving the old index
+    expect(during.answered).toBe(false);
+    expect(seeds.passages[0].text).toContain('Jessica Lewis');
+    await running;
+    expect(engine.index).not.toBe(old);
+    const after = await ask(engine, 'Which ferry line opened between Phu Quoc and Ha Tien?');
+    expect(after.passages[0].file).toBe('ferry.txt');
   }, 120_000);
 
   it('index --watch turns a burst of 100 file changes into one or two re-indexes', async () => {

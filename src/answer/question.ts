@@ -4,8 +4,20 @@ export const MAX_QUESTION_CHARS = 500;
 /** Invisible characters people paste along with text; they carry no meaning for search. */
 const INVISIBLE = /[\u200B-\u200F\u202A-\u202E\u2060-\u2064\uFEFF]/g;
 
+/**
+ * The words of a question as typed in a chat: invisible characters, code blocks, markdown emphasis, link
+ * targets and Discord mention tokens carry nothing to search for.
+ */
 export function cleanQuestion(raw: string): string {
-  return raw.replace(INVISIBLE, '').replace(/\s+/g, ' ').trim();
+  return raw
+    .replace(INVISIBLE, '')
+    .replace(/```[\s\S]*?(```|$)/g, ' ')
+    .replace(/\[([^\]]*)\]\([^)]*\)/g, '$1')
+    .replace(/<(?:@[!&]?|#)\d+>|@(?:everyone|here)\b/g, ' ')
+    .replace(/(^|\s)>\s/g, '$1')
+    .replace(/[*_~`|]+/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
 }
 
 /** A reason to refuse the question, or null when it can be searched. */

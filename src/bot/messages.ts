@@ -3,6 +3,7 @@
 // question is searched along with the new one ("and in 2019?").
 import type { Message } from 'discord.js';
 import type { BotContext } from './context.js';
+import { deliver } from './deliver.js';
 import { prepareAnswer, textPayload } from './respond.js';
 
 export async function onMessage(message: Message, ctx: BotContext, botId: string): Promise<void> {
@@ -18,7 +19,8 @@ export async function onMessage(message: Message, ctx: BotContext, botId: string
   const previous = earlier ?? (inBotThread ? ctx.memory.conversations.get(message.channelId) : undefined);
   const text = message.content.replace(new RegExp(`<@!?${botId}>`, 'g'), ' ');
   const prepared = await prepareAnswer(ctx, message.author.id, text, { previous });
-  const sent = await message.reply(prepared.kind === 'refused' ? textPayload(prepared.message) : prepared.payload);
+  const payload = prepared.kind === 'refused' ? textPayload(prepared.message) : prepared.payload;
+  const sent = await deliver(() => message.reply(payload), ctx.log, 'answer');
   if (prepared.kind === 'answer') {
     ctx.memory.conversations.set(sent.id, prepared.query);
     if (inBotThread) ctx.memory.conversations.set(message.channelId, prepared.query);

@@ -2,6 +2,7 @@
 import { MessageFlags, SlashCommandBuilder, type AutocompleteInteraction, type ChatInputCommandInteraction } from 'discord.js';
 import { ADMIN_PERMISSION, isAdmin, requireAdmin } from '../bot/admin.js';
 import type { BotContext } from '../bot/context.js';
+import { deliver } from '../bot/deliver.js';
 import { ArticleFileError, removeArticle, safeArticleName, saveArticle } from '../bot/corpus-files.js';
 import { clip, LIMITS, safe } from '../bot/layout.js';
 import { textPayload } from '../bot/respond.js';
@@ -46,7 +47,7 @@ async function add(interaction: ChatInputCommandInteraction, ctx: BotContext): P
   const head = rec
     ? `Added **${safe(name)}** — “${safe(rec.title)}”, ${rec.labels.length} passages, searchable now.`
     : `Saved **${safe(name)}**, but it could not be indexed${skipped ? `: ${safe(skipped.reason)}` : ''}.`;
-  await interaction.editReply(textPayload(clip(`${head}\n${summaryText(summary)}`, LIMITS.content)));
+  await deliver(() => interaction.editReply(textPayload(clip(`${head}\n${summaryText(summary)}`, LIMITS.content))), ctx.log, 'summary');
 }
 
 async function remove(interaction: ChatInputCommandInteraction, ctx: BotContext): Promise<void> {
@@ -61,7 +62,7 @@ async function remove(interaction: ChatInputCommandInteraction, ctx: BotContext)
   }
   ctx.log.info({ user: interaction.user.id, file: name }, 'article removed');
   const summary = await ctx.reindex();
-  await interaction.editReply(textPayload(clip(`Removed **${safe(name)}**.\n${summaryText(summary)}`, LIMITS.content)));
+  await deliver(() => interaction.editReply(textPayload(clip(`Removed **${safe(name)}**.\n${summaryText(summary)}`, LIMITS.content))), ctx.log, 'summary');
 }
 
 export async function execute(interaction: ChatInputCommandInteraction, ctx: BotContext): Promise<void> {

@@ -1,6 +1,7 @@
 // /ask question:<text> [sources:1–5] [private:<bool>]
 import { MessageFlags, SlashCommandBuilder, type ChatInputCommandInteraction } from 'discord.js';
 import type { BotContext } from '../bot/context.js';
+import { deliver } from '../bot/deliver.js';
 import { prepareAnswer, SORRY, textPayload, type Prepared } from '../bot/respond.js';
 
 export const data = new SlashCommandBuilder()
@@ -29,20 +30,21 @@ export async function execute(interaction: ChatInputCommandInteraction, ctx: Bot
       prepared = await work;
     } catch (err) {
       ctx.log.error({ err, command: 'ask' }, 'answering failed');
-      await interaction.editReply(SORRY);
+      await deliver(() => interaction.editReply(SORRY), ctx.log);
       return;
     }
   }
   if (prepared.kind === 'refused') {
     if (interaction.deferred) {
-      await interaction.editReply(textPayload(prepared.message));
+      await deliver(() => interaction.editReply(textPayload(prepared.message)), ctx.log);
     } else {
       await interaction.reply({ ...textPayload(prepared.message), flags: MessageFlags.Ephemeral });
     }
     return;
   }
+  const payload = prepared.payload;
   const message = interaction.deferred
-    ? await interaction.editReply(prepared.payload)
+    ? await deliver(() => interaction.editReply(payload), ctx.log, 'answer')
     : (await interaction.reply({ ...prepared.payload, flags: ephemeral ? MessageFlags.Ephemeral : undefined, withResponse: true })).resource?.message;
   if (message) ctx.memory.conversations.set(message.id, prepared.query);
 }

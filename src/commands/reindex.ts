@@ -2,6 +2,7 @@
 import { MessageFlags, SlashCommandBuilder, type ChatInputCommandInteraction } from 'discord.js';
 import { ADMIN_PERMISSION, requireAdmin } from '../bot/admin.js';
 import type { BotContext } from '../bot/context.js';
+import { deliver } from '../bot/deliver.js';
 import { clip, LIMITS, safe } from '../bot/layout.js';
 import { textPayload } from '../bot/respond.js';
 import { detailLines, summaryLine } from '../index/summary.js';
@@ -31,5 +32,5 @@ export async function execute(interaction: ChatInputCommandInteraction, ctx: Bot
     last = now;
     void interaction.editReply(textPayload(`Re-indexing… embedding ${p.done}/${p.total} passages`)).catch(() => {});
   });
-  await interaction.editReply(textPayload(summaryText(summary)));
+  await deliver(() => interaction.editReply(textPayload(summaryText(summary))), ctx.log, 'summary');
 }
