@@ -96,8 +96,8 @@ describe('permissions, checked at run time', () => {
     for (const [name, options] of [
       ['reindex', []],
       ['article', [{ name: 'remove', type: 1, options: [{ name: 'name', type: 3, value: '000_bf6e7665d97fa8bf.txt' }] }]],
-    ] as const) {
-      const m = finalMessage(await h.interact(slash(name, options as unknown[], { userId: user, admin: false })));
+    ] as [string, unknown[]][]) {
+      const m = finalMessage(await h.interact(slash(name, options, { userId: user, admin: false })));
       expect(m.content).toMatch(/Manage Server/);
       expect(m.flags! & 64).toBe(64);
     }

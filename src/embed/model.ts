@@ -57,6 +57,42 @@ function missingMessage(modelsDir: string, modelId: string, missing: string[], c
 
 const BATCH = 32;
 
+interface TensorLike {
+  data: Float32Array | BigInt64Array;
+  dims: number[];
+}
+
+/** Mean (over unmasked tokens) or CLS pooling of [batch, seq, dims] hidden states, then L2 normalisation. */
+export function pool(hidden: TensorLike, mask: TensorLike, pooling: 'mean' | 'cls', normalize: boolean): Float32Array[] {
+  const [b, s, d] = hidden.dims;
+  const h = hidden.data as Float32Array;
+  const m = mask.data as BigInt64Array;
+  const out: Float32Array[] = [];
+  for (let i = 0; i < b; i++) {
+    const v = new Float32Array(d);
+    if (pooling === 'cls') {
+      v.set(h.subarray(i * s * d, i * s * d + d));
+    } else {
+      let count = 0;
+      for (let j = 0; j < s; j++) {
+        if (!m[i * s + j]) continue;
+        count++;
+        const o = (i * s + j) * d;
+        for (let k = 0; k < d; k++) v[k] += h[o + k];
+      }
+      if (count) for (let k = 0; k < d; k++) v[k] /= count;
+    }
+    if (normalize) {
+      let n = 0;
+      for (let k = 0; k < d; k++) n += v[k] * v[k];
+      n = Math.sqrt(n) || 1;
+      for (let k = 0; k < d; k++) v[k] /= n;
+    }
+    out.push(v);
+  }
+  return out;
+}
+
 export async function loadEmbedder(modelId: string, opts: ModelOptions): Promise<Embedder> {
   const preset = presetFor(modelId);
   const missing = missingFiles(opts.modelsDir, modelId);
@@ -74,11 +110,17 @@ export async function loadEmbedder(modelId: string, opts: ModelOptions): Promise
     throw new ModelMissingError(missingMessage(opts.modelsDir, modelId, missingFiles(opts.modelsDir, modelId), cause));
   }
 
+  // The pipeline loads the tokenizer and the ONNX session; pooling is done here because transformers.js's
+  // generic mean_pooling spent 90% of the embedding time (docs/benchmarks.md).
+  const { tokenizer, model } = extractor as unknown as {
+    tokenizer: (t: string[], o: object) => { input_ids: TensorLike; attention_mask: TensorLike };
+    model: (inputs: object) => Promise<Record<string, TensorLike>>;
+  };
   async function run(texts: string[]): Promise<Float32Array[]> {
-    const out = await extractor(texts, { pooling: preset.pooling, normalize: preset.normalize });
-    const data = out.data as Float32Array;
-    const dims = out.dims[out.dims.length - 1];
-    return texts.map((_, i) => data.slice(i * dims, (i + 1) * dims));
+    const inputs = tokenizer(texts, { padding: true, truncation: true });
+    const outputs = await model(inputs);
+    const hidden = outputs.last_hidden_state ?? outputs.logits ?? outputs.token_embeddings;
+    return pool(hidden, inputs.attention_mask, preset.pooling, preset.normalize);
   }
 
   const probe = await run(['dimension probe']);

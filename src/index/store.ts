@@ -64,9 +64,9 @@ export function sha256(data: string | Uint8Array): string {
   return crypto.createHash('sha256').update(data).digest('hex');
 }
 
-export function newHnsw(dims: number, capacity: number): Hnsw {
+export function newHnsw(dims: number, capacity: number, efConstruction = HNSW_EF_CONSTRUCTION): Hnsw {
   const h = new HierarchicalNSW('cosine', dims);
-  h.initIndex(Math.max(capacity, 16), HNSW_M, HNSW_EF_CONSTRUCTION, 100);
+  h.initIndex(Math.max(capacity, 16), HNSW_M, efConstruction, 100);
   h.setEf(HNSW_EF_SEARCH);
   return h;
 }
