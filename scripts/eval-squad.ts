@@ -88,6 +88,7 @@ const result = {
   bm25: report((r) => r.bm25),
   dense: report((r) => r.dense),
   fused: report((r) => r.fused),
+  rrf: report((r) => r.rrf),
   abstain: {
     threshold,
     wrongQuoteWithArticleLeftOut: rate(looCoverage, (c) => c >= threshold),
@@ -101,9 +102,9 @@ if (args.includes('--json')) {
 } else {
   console.log(`${file}: ${result.n} answerable questions over ${articles.length} articles; model ${result.model}`);
   console.log('ranking   top-1   top-3   MRR(gold paragraph)');
-  for (const k of ['bm25', 'dense', 'fused'] as const) {
+  for (const k of ['bm25', 'dense', 'fused', 'rrf'] as const) {
     const s = result[k];
-    console.log(`${k.padEnd(8)}  ${s.top1.toFixed(3)}   ${s.top3.toFixed(3)}   ${s.mrr.toFixed(3)}`);
+    console.log(`${k.padEnd(8)}  ${s.top1.toFixed(3)}   ${s.top3.toFixed(3)}   ${s.mrr.toFixed(3)}${k === 'rrf' ? '   (reciprocal rank fusion, k=60: measured, not used)' : ''}`);
   }
   const a = result.abstain;
   console.log(`abstention at coverage ≥ ${threshold}: quotes something for ${(a.wrongQuoteWithArticleLeftOut * 100).toFixed(1)}% of questions whose article is left out; abstains on ${(a.abstainedWithArticlePresent * 100).toFixed(1)}% of answerable questions`);

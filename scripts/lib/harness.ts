@@ -47,6 +47,8 @@ export interface Rankings {
   bm25: number[];
   dense: number[];
   fused: number[];
+  /** Reciprocal rank fusion (k=60, equal weights): measured for comparison, not used by the product. */
+  rrf: number[];
   answered: boolean;
   coverage: number;
   cosine: number;
@@ -57,7 +59,12 @@ export async function rankThreeWays(index: SearchIndex, embedder: Embedder, ques
   const bm25 = index.keyword.search(analyze(question), k).map((h) => h.label);
   const dense = denseNeighbours(index.store, await embedder.embedQuery(question), k).map((h) => h.label);
   const fused = r.selected.map((f) => f.label); // as quoted: duplicates collapsed, per-article cap
-  return { bm25, dense, fused, answered: r.answered, coverage: r.evidence.coverage, cosine: r.evidence.cosine };
+  const rrfScore = new Map<number, number>();
+  const deep = 50;
+  const legs = [index.keyword.search(analyze(question), deep).map((h) => h.label), denseNeighbours(index.store, await embedder.embedQuery(question), deep).map((h) => h.label)];
+  for (const leg of legs) leg.forEach((l, i) => rrfScore.set(l, (rrfScore.get(l) ?? 0) + 1 / (60 + i + 1)));
+  const rrf = [...rrfScore.entries()].sort((a, b) => b[1] - a[1]).slice(0, k).map(([l]) => l);
+  return { bm25, dense, fused, rrf, answered: r.answered, coverage: r.evidence.coverage, cosine: r.evidence.cosine };
 }
 
 const norm = (s: string) => fold(s).replace(/\s+/g, ' ');

@@ -13,9 +13,9 @@ export const RANK_DEFAULTS = {
   alternativeShare: 0.6,
   duplicateJaccard: 0.8,
   /** Abstain unless the top passage holds this share of the question's (idf-weighted) words… */
-  minCoverage: 0.3,
+  minCoverage: 0.35,
   /** Credit for a question word found elsewhere in the passage's article rather than in the passage. */
-  articleCredit: 0.5,
+  articleCredit: 0.25,
 };
 
 export interface Evidence {
