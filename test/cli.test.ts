@@ -81,6 +81,17 @@ describe('verbatim ask --json', () => {
   });
 });
 
+describe('verbatim chat', () => {
+  it('answers each question typed at its prompt until "exit"', () => {
+    const r = cli(['chat'], 'Who is Jessica Lewis?\nWhat is the population of Tokyo?\nexit\nWho is ignored after exit?\n');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/Verbatim — 5 articles/);
+    expect(r.stdout).toMatch(/\[1\] “[^”]*Jessica Lewis/);
+    expect(r.stdout).toMatch(/couldn't find that in the articles/);
+    expect(r.stdout).not.toMatch(/ignored after exit/);
+  });
+});
+
 describe('verbatim index and sources', () => {
   it('prints one summary line when not on a terminal, and lists skipped files with a reason', () => {
     const corpus = tmp('verbatim-cli-corpus-');

@@ -108,6 +108,30 @@ describe('incremental indexing', () => {
   });
 });
 
+describe('deletions', () => {
+  it('compacts the graph once deleted passages pile up, and answers stay right', async () => {
+    const corpus = tmp('verbatim-compact-');
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 12; i++) {
+      files[`a${i}.txt`] = `Story ${i}\n\n` + Array.from({ length: 10 }, (_, j) => `Paragraph ${j} of story ${i} is about the port of city number ${i} and its ${j} cranes.`).join('\n\n');
+    }
+    writeFiles(corpus, files);
+    const embeddings = tmp('verbatim-compact-emb-');
+    const opts = { corpusDir: corpus, embeddingsDir: embeddings, maxFileBytes: 1e7, embedder: base };
+    await updateIndex(opts);
+    for (let i = 0; i < 8; i++) fs.rmSync(path.join(corpus, `a${i}.txt`));
+    const { store, summary } = await updateIndex(opts);
+    expect(summary.removed).toBe(80);
+    expect(store.passages).toHaveLength(40); // re-packed: no deleted slots left
+    expect(store.passages.every((p) => p !== null)).toBe(true);
+    expect(store.manifest.hnsw.deleted).toBe(0);
+    const loaded = loadStore(embeddings)!;
+    expect(loaded.passages).toHaveLength(40);
+    const r = await search(openSearchIndex(loaded), base, 'What is the port of city number 9 about?', 3);
+    expect(loaded.passages[r.selected[0].label]!.file).toBe('a9.txt');
+  });
+});
+
 describe('persistence', () => {
   it('round-trips: the index loaded from disk answers exactly as the one that was built', async () => {
     const embeddings = tmp('verbatim-emb-');
