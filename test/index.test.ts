@@ -152,7 +152,7 @@ describe('persistence', () => {
     const opts = { corpusDir: SEED_CORPUS, embeddingsDir: embeddings, maxFileBytes: 1e7, embedder: base };
     await updateIndex(opts);
     const gen = fs.readFileSync(path.join(embeddings, 'CURRENT'), 'utf8').trim();
-    for (const file of ['index.hnsw', 'passages.json', 'manifest.json']) {
+    for (const file of ['index.hnsw', 'passages.json', 'keywords.json', 'manifest.json']) {
       const p = path.join(embeddings, loadGen(embeddings), file);
       fs.writeFileSync(p, fs.readFileSync(p).subarray(0, 100));
       expect(() => loadStore(embeddings)).toThrow(StoreError);

@@ -12,7 +12,7 @@ import { emptyStore, sha256, type Store } from '../../src/index/store.js';
 import { passageTokenBudget } from '../../src/index/update.js';
 import { denseNeighbours } from '../../src/search/retrieve.js';
 import { openSearchIndex, search, type SearchIndex, type SearchOptions } from '../../src/search/search.js';
-import { analyze } from '../../src/search/terms.js';
+import { analyze } from '../../src/text/terms.js';
 import { fold } from '../../src/text/normalize.js';
 
 export async function evalEmbedder(): Promise<Embedder> {
@@ -34,9 +34,12 @@ export async function storeFromArticles(articles: Article[], embedder: Embedder)
     for (const p of a.passages) {
       const label = store.passages.length;
       store.hnsw.addPoint(Array.from(vectors[passages.indexOf(p)]), label);
-      store.passages.push({ ...p, label, hash: sha256(p.searchText) });
+      const stored = { ...p, label, hash: sha256(p.searchText) };
+      store.passages.push(stored);
+      store.keyword.add(stored);
       labels.push(label);
     }
+    store.keyword.setTitle(a.docId, a.title);
     const { passages: _p, ...meta } = a;
     store.manifest.articles[a.file] = { ...meta, hash: '', size: 0, mtimeMs: 0, labels };
   }

@@ -1,7 +1,7 @@
 // An answer is made only of passages as they stand in the articles: the sentences that best match the
 // question are marked (by offsets, the text itself is untouched) and each passage carries its citation.
 import type { SearchIndex, SearchResult } from '../search/search.js';
-import { analyze } from '../search/terms.js';
+import { analyze } from '../text/terms.js';
 import { sentenceSpans } from '../text/sentences.js';
 
 export interface Highlight {

@@ -8,11 +8,12 @@ import path from 'node:path';
 import hnswlib from 'hnswlib-node';
 import writeFileAtomic from 'write-file-atomic';
 import type { ArticleMeta, Format, Passage } from '../ingest/types.js';
+import { emptyKeywordIndex, loadKeywordIndex, type KeywordIndex } from './keyword.js';
 
 const { HierarchicalNSW } = hnswlib;
 export type Hnsw = InstanceType<typeof HierarchicalNSW>;
 
-export const STORE_VERSION = 1;
+export const STORE_VERSION = 2;
 export const HNSW_M = 16;
 export const HNSW_EF_CONSTRUCTION = 200;
 export const HNSW_EF_SEARCH = 64;
@@ -53,12 +54,14 @@ export interface Store {
   /** Indexed by HNSW label; null where a passage was deleted. */
   passages: (StoredPassage | null)[];
   hnsw: Hnsw;
+  /** BM25 over the live passages, kept in step with them and saved alongside. */
+  keyword: KeywordIndex;
 }
 
 export class StoreError extends Error {}
 
 const CURRENT = 'CURRENT';
-const FILES = { manifest: 'manifest.json', passages: 'passages.json', hnsw: 'index.hnsw' };
+const FILES = { manifest: 'manifest.json', passages: 'passages.json', hnsw: 'index.hnsw', keywords: 'keywords.json' };
 
 export function sha256(data: string | Uint8Array): string {
   return crypto.createHash('sha256').update(data).digest('hex');
@@ -88,7 +91,12 @@ export function emptyStore(modelId: string, dims: number, chunkerVersion: string
     },
     passages: [],
     hnsw: newHnsw(dims, 16),
+    keyword: emptyKeywordIndex(),
   };
+}
+
+export function titlesOf(store: Pick<Store, 'manifest'>): Record<string, string> {
+  return Object.fromEntries(Object.values(store.manifest.articles).map((a) => [a.docId, a.title]));
 }
 
 export function liveCount(store: Store): number {
@@ -136,7 +144,8 @@ export function loadStore(dir: string): Store | null {
   }
   const passagesBytes = read(FILES.passages);
   const hnswBytes = read(FILES.hnsw);
-  for (const [name, bytes] of [[FILES.passages, passagesBytes], [FILES.hnsw, hnswBytes]] as const) {
+  const keywordBytes = read(FILES.keywords);
+  for (const [name, bytes] of [[FILES.passages, passagesBytes], [FILES.hnsw, hnswBytes], [FILES.keywords, keywordBytes]] as const) {
     if (sha256(bytes) !== manifest.checksums[name]) {
       throw new StoreError(`the index file ${path.join(gen, name)} does not match its manifest (truncated or corrupted)`);
     }
@@ -153,7 +162,13 @@ export function loadStore(dir: string): Store | null {
   if (hnsw.getCurrentCount() !== passages.length) {
     throw new StoreError(`the index in ${gen} holds ${hnsw.getCurrentCount()} vectors but ${passages.length} passages`);
   }
-  return { manifest, passages, hnsw };
+  let keyword: KeywordIndex;
+  try {
+    keyword = loadKeywordIndex(keywordBytes.toString('utf8'));
+  } catch {
+    throw new StoreError(`the keyword index ${path.join(gen, FILES.keywords)} is unreadable`);
+  }
+  return { manifest, passages, hnsw, keyword };
 }
 
 function fsyncFile(file: string): void {
@@ -179,11 +194,14 @@ export function saveStore(dir: string, store: Store): string {
   store.hnsw.writeIndexSync(hnswPath);
   const passagesJson = JSON.stringify(store.passages);
   fs.writeFileSync(path.join(tmpDir, FILES.passages), passagesJson);
+  const keywordJson = JSON.stringify(store.keyword);
+  fs.writeFileSync(path.join(tmpDir, FILES.keywords), keywordJson);
   store.manifest.updatedAt = new Date().toISOString();
   store.manifest.hnsw.capacity = store.hnsw.getMaxElements();
   store.manifest.checksums = {
     [FILES.passages]: sha256(passagesJson),
     [FILES.hnsw]: sha256(fs.readFileSync(hnswPath)),
+    [FILES.keywords]: sha256(keywordJson),
   };
   fs.writeFileSync(path.join(tmpDir, FILES.manifest), JSON.stringify(store.manifest));
   for (const f of Object.values(FILES)) fsyncFile(path.join(tmpDir, f));

@@ -7,6 +7,7 @@ import { listCorpus, readSource, type Skipped } from '../ingest/read.js';
 import type { Article } from '../ingest/types.js';
 import type { Embedder } from '../embed/model.js';
 import { acquireIndexLock } from './lock.js';
+import { buildKeywordIndex } from './keyword.js';
 import { wordCount } from '../text/normalize.js';
 import {
   emptyStore,
@@ -16,6 +17,7 @@ import {
   saveStore,
   sha256,
   StoreError,
+  titlesOf,
   vectorOf,
   type ArticleRecord,
   type Store,
@@ -64,8 +66,11 @@ export function passageTokenBudget(embedder: Embedder): number {
 }
 
 function removeArticle(store: Store, rec: ArticleRecord): number {
+  store.keyword.dropArticle(rec.docId);
   for (const label of rec.labels) {
-    if (store.passages[label]) {
+    const p = store.passages[label];
+    if (p) {
+      store.keyword.remove(p);
       store.hnsw.markDelete(label);
       store.passages[label] = null;
       store.manifest.hnsw.deleted++;
@@ -88,7 +93,8 @@ function compactIfNeeded(store: Store): Store {
     return { ...p, label: i };
   });
   for (const rec of Object.values(store.manifest.articles)) rec.labels = rec.labels.map((l) => relabel.get(l)!).filter((l) => l !== undefined);
-  return { manifest: { ...store.manifest, hnsw: { ...store.manifest.hnsw, deleted: 0 } }, passages, hnsw };
+  const keyword = buildKeywordIndex(passages, titlesOf(store));
+  return { manifest: { ...store.manifest, hnsw: { ...store.manifest.hnsw, deleted: 0 } }, passages, hnsw, keyword };
 }
 
 export async function updateIndex(opts: IndexOptions): Promise<{ store: Store; summary: IndexSummary }> {
@@ -207,12 +213,15 @@ async function update(opts: IndexOptions, t0: number): Promise<{ store: Store; s
   if (needed > store.hnsw.getMaxElements()) store.hnsw.resizeIndex(Math.max(needed, store.hnsw.getMaxElements() * 2));
   for (const { article, hash, size, mtimeMs } of fresh) {
     const labels: number[] = [];
+    store.keyword.setTitle(article.docId, article.title);
     article.passages.forEach((p) => {
       const h = sha256(p.searchText);
       const vec = vectors.get(h)!;
       const label = store.passages.length;
       store.hnsw.addPoint(Array.from(vec), label);
-      store.passages.push({ ...p, label, hash: h });
+      const stored = { ...p, label, hash: h };
+      store.passages.push(stored);
+      store.keyword.add(stored);
       labels.push(label);
     });
     const { passages: _p, ...meta } = article;

@@ -3,9 +3,9 @@
 // best passage does not really match the question.
 import type { Store } from '../index/store.js';
 import { letterKey } from '../text/normalize.js';
-import type { KeywordIndex } from './keyword.js';
+import type { KeywordIndex } from '../index/keyword.js';
 import type { Fused } from './fuse.js';
-import { analyze } from './terms.js';
+import { analyze } from '../text/terms.js';
 
 export const RANK_DEFAULTS = {
   perArticle: 2,

@@ -2,7 +2,7 @@
 // words. Every candidate gets both scores (exact cosine from its stored vector, BM25 0 when no word
 // matches), so fusion compares like with like.
 import { liveCount, vectorOf, type Store } from '../index/store.js';
-import type { KeywordIndex } from './keyword.js';
+import type { KeywordIndex } from '../index/keyword.js';
 import { hasType, type AnswerType } from './answer-type.js';
 
 export interface Candidate {

@@ -1,11 +1,11 @@
 // The search entry point: question in, ranked passages and the evidence for answering out.
 import type { Embedder } from '../embed/model.js';
 import type { Store } from '../index/store.js';
-import { buildKeywordIndex, type KeywordIndex } from './keyword.js';
+import type { KeywordIndex } from '../index/keyword.js';
 import { fuse, FUSION, type Fused } from './fuse.js';
 import { evidenceOf, isAnswerable, RANK_DEFAULTS, selectPassages, type Evidence } from './rank.js';
 import { retrieve } from './retrieve.js';
-import { analyze } from './terms.js';
+import { analyze } from '../text/terms.js';
 import { expectedType } from './answer-type.js';
 
 export interface SearchIndex {
@@ -32,7 +32,7 @@ export interface SearchOptions {
 }
 
 export function openSearchIndex(store: Store): SearchIndex {
-  return { store, keyword: buildKeywordIndex(store) };
+  return { store, keyword: store.keyword };
 }
 
 export const SEARCH_DEPTH = 50;

@@ -1,8 +1,8 @@
 // The keyword side's idea of a word: folded (case, diacritics), initialisms joined (U.S. → us),
 // stopwords dropped, Porter-stemmed (talks/talk, agreed/agree). Used for indexing, queries and highlights.
 import { stemmer } from 'stemmer';
-import { fold } from '../text/normalize.js';
-import { STOPWORDS } from '../text/stopwords.js';
+import { fold } from './normalize.js';
+import { STOPWORDS } from './stopwords.js';
 
 export function analyze(text: string): string[] {
   const folded = fold(text).replace(/\b(?:[a-z]\.)+[a-z]\b\.?/g, (m) => m.replace(/\./g, ''));
