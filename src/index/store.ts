@@ -16,7 +16,7 @@ export type Hnsw = InstanceType<typeof HierarchicalNSW>;
 export const STORE_VERSION = 2;
 export const HNSW_M = 16;
 export const HNSW_EF_CONSTRUCTION = 200;
-export const HNSW_EF_SEARCH = 64;
+export const HNSW_EF_SEARCH = 200;
 
 export interface StoredPassage extends Passage {
   label: number;
