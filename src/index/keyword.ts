@@ -14,7 +14,8 @@ export interface KeywordHit {
 }
 
 export interface KeywordIndex {
-  search(terms: string[], limit: number): KeywordHit[];
+  /** `textOf` gives a passage's search text; on large indexes it lets common terms be scored cheaply. */
+  search(terms: string[], limit: number, textOf?: (label: number) => string | undefined): KeywordHit[];
   /** BM25 idf of a term; a term no passage contains gets the highest idf an index this size can give. */
   idf(term: string): number;
   /** Terms of each article (title and text): a passage is read in the context of its article. */
@@ -30,7 +31,16 @@ export interface KeywordIndex {
 /** BM25 parameters, chosen with `npm run eval:squad` (docs/benchmarks.md). */
 export const BM25 = { k: 1.2, b: 0.75 };
 
+/**
+ * On a large index, a query term found in many passages makes MiniSearch score every one of them (tens of
+ * milliseconds at 100,000 passages). There, candidates come from the query's rarer terms, and every
+ * candidate is then scored on all the terms with the same BM25 formula. A passage holding none of the rare
+ * terms could only rank on common ones, which carry little weight.
+ */
+export const LARGE_INDEX = { docs: 20_000, commonShare: 0.02, candidates: 200 };
+
 interface Saved {
+  tokens: number;
   minisearch: AsPlainObject;
   df: [string, number][];
   articles: [string, string[]][];
@@ -48,7 +58,14 @@ function options(params: typeof BM25) {
   };
 }
 
-function create(ms: MiniSearch<{ id: number; text: string }>, df: Map<string, number>, byArticle: Map<string, Set<string>>, titles: Map<string, Set<string>>): KeywordIndex {
+function create(
+  ms: MiniSearch<{ id: number; text: string }>,
+  df: Map<string, number>,
+  byArticle: Map<string, Set<string>>,
+  titles: Map<string, Set<string>>,
+  params: typeof BM25,
+  tokens: { total: number },
+): KeywordIndex {
   const none = new Set<string>();
   const idf = (term: string) => {
     const n = ms.documentCount;
@@ -66,16 +83,45 @@ function create(ms: MiniSearch<{ id: number; text: string }>, df: Map<string, nu
     },
     idf,
     articleTerms: (docId) => byArticle.get(docId) ?? none,
-    search(terms, limit) {
+    search(terms, limit, textOf) {
       if (!terms.length || ms.documentCount === 0) return [];
+      const unique = [...new Set(terms)];
+      const n = ms.documentCount;
+      if (n >= LARGE_INDEX.docs && textOf) {
+        const byDf = [...unique].sort((a, b) => (df.get(a) ?? 0) - (df.get(b) ?? 0));
+        let rare = byDf.filter((t) => (df.get(t) ?? 0) <= n * LARGE_INDEX.commonShare);
+        if (rare.length === 0) rare = byDf.slice(0, 1);
+        if (rare.length < unique.length) {
+          const avg = tokens.total / n;
+          const hits: KeywordHit[] = [];
+          for (const r of ms.search(rare.join(' ')).slice(0, LARGE_INDEX.candidates)) {
+            const text = textOf(r.id as number);
+            if (text === undefined) continue;
+            const doc = analyze(text);
+            const tf = new Map<string, number>();
+            for (const t of doc) tf.set(t, (tf.get(t) ?? 0) + 1);
+            let score = 0;
+            const matched: string[] = [];
+            for (const t of unique) {
+              const f = tf.get(t);
+              if (!f) continue;
+              matched.push(t);
+              score += idf(t) * ((f * (params.k + 1)) / (f + params.k * (1 - params.b + (params.b * tf.size) / avg)));
+            }
+            hits.push({ label: r.id as number, score, terms: matched });
+          }
+          return hits.sort((a, b) => b.score - a.score).slice(0, limit);
+        }
+      }
       return ms
-        .search([...new Set(terms)].join(' '))
+        .search(unique.join(' '))
         .map((r) => ({ label: r.id as number, score: r.score / Math.max(1, r.queryTerms.length), terms: r.queryTerms }))
         .sort((a, b) => b.score - a.score)
         .slice(0, limit);
     },
     add(p) {
       const terms = analyze(p.searchText);
+      tokens.total += new Set(terms).size; // MiniSearch's field length counts distinct terms
       ms.add({ id: p.label, text: p.searchText });
       const set = articleSet(p.docId);
       for (const t of new Set(terms)) {
@@ -86,7 +132,9 @@ function create(ms: MiniSearch<{ id: number; text: string }>, df: Map<string, nu
     remove(p) {
       if (!ms.has(p.label)) return;
       ms.discard(p.label);
-      for (const t of new Set(analyze(p.searchText))) {
+      const terms = analyze(p.searchText);
+      tokens.total -= new Set(terms).size;
+      for (const t of new Set(terms)) {
         const n = (df.get(t) ?? 1) - 1;
         if (n > 0) df.set(t, n);
         else df.delete(t);
@@ -104,6 +152,7 @@ function create(ms: MiniSearch<{ id: number; text: string }>, df: Map<string, nu
     },
     toJSON(): Saved {
       return {
+        tokens: tokens.total,
         minisearch: ms.toJSON(),
         df: [...df.entries()],
         articles: [...byArticle.entries()].map(([k, v]) => [k, [...v]]),
@@ -114,7 +163,7 @@ function create(ms: MiniSearch<{ id: number; text: string }>, df: Map<string, nu
 }
 
 export function emptyKeywordIndex(params = BM25): KeywordIndex {
-  return create(new MiniSearch(options(params)), new Map(), new Map(), new Map());
+  return create(new MiniSearch(options(params)), new Map(), new Map(), new Map(), params, { total: 0 });
 }
 
 /** Builds the keyword index of every live passage of a store (and its article titles). */
@@ -133,5 +182,7 @@ export function loadKeywordIndex(json: string, params = BM25): KeywordIndex {
     new Map(saved.df),
     new Map(saved.articles.map(([k, v]) => [k, new Set(v)])),
     new Map(saved.titles.map(([k, v]) => [k, new Set(v)])),
+    params,
+    { total: saved.tokens },
   );
 }

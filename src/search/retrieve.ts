@@ -39,7 +39,7 @@ export interface Query {
 export function retrieve(store: Store, keyword: KeywordIndex, query: Query, depth: number): Candidate[] {
   const { terms, vector: qvec } = query;
   const byLabel = new Map<number, Candidate>();
-  for (const hit of keyword.search(terms, depth)) byLabel.set(hit.label, { label: hit.label, bm25: hit.score, cosine: NaN, terms: hit.terms, context: 0, typed: false });
+  for (const hit of keyword.search(terms, depth, (label) => store.passages[label]?.searchText)) byLabel.set(hit.label, { label: hit.label, bm25: hit.score, cosine: NaN, terms: hit.terms, context: 0, typed: false });
   for (const { label, cosine } of denseNeighbours(store, qvec, depth)) {
     const c = byLabel.get(label);
     if (c) c.cosine = cosine;
