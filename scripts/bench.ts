@@ -54,8 +54,15 @@ const vocab = fs
   .slice(1996, 22000)
   .filter((w) => /^[a-z]{3,}$/.test(w));
 const rand = gaussian(1234);
+// mulberry32: a float LCG (x * 1103515245 overflows 2^53) collapses into a short cycle.
 let uniformState = 99;
-const uniform = () => ((uniformState = (uniformState * 1103515245 + 12345) % 2147483648) / 2147483648);
+const uniform = () => {
+  uniformState = (uniformState + 0x6d2b79f5) >>> 0;
+  let t = uniformState;
+  t = Math.imul(t ^ (t >>> 15), t | 1);
+  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+};
 const zipfWord = () => vocab[Math.min(vocab.length - 1, Math.floor(Math.exp(uniform() * Math.log(vocab.length))))];
 const synthText = (n = 60) => {
   const words = Array.from({ length: n }, zipfWord);
