@@ -3,7 +3,7 @@
 // matched or not. The index is updated in place (add/discard) and saved with the HNSW generation, since
 // rebuilding it at start-up was the largest cost of starting on a large index (docs/benchmarks.md).
 import MiniSearch, { type AsPlainObject } from 'minisearch';
-import { analyze } from '../text/terms.js';
+import { analyze, countTerms } from '../text/terms.js';
 import type { StoredPassage } from './store.js';
 
 export interface KeywordHit {
@@ -41,6 +41,7 @@ export const LARGE_INDEX = { docs: 20_000, commonShare: 0.02, candidates: 200 };
 
 interface Saved {
   tokens: number;
+  lengths: [number, number][];
   minisearch: AsPlainObject;
   df: [string, number][];
   articles: [string, string[]][];
@@ -65,6 +66,7 @@ function create(
   titles: Map<string, Set<string>>,
   params: typeof BM25,
   tokens: { total: number },
+  lengths: Map<number, number>,
 ): KeywordIndex {
   const none = new Set<string>();
   const idf = (term: string) => {
@@ -95,18 +97,18 @@ function create(
           const avg = tokens.total / n;
           const hits: KeywordHit[] = [];
           for (const r of ms.search(rare.join(' ')).slice(0, LARGE_INDEX.candidates)) {
-            const text = textOf(r.id as number);
+            const label = r.id as number;
+            const text = textOf(label);
             if (text === undefined) continue;
-            const doc = analyze(text);
-            const tf = new Map<string, number>();
-            for (const t of doc) tf.set(t, (tf.get(t) ?? 0) + 1);
+            const tf = countTerms(text, unique);
+            const length = lengths.get(label) ?? avg;
             let score = 0;
             const matched: string[] = [];
             for (const t of unique) {
               const f = tf.get(t);
               if (!f) continue;
               matched.push(t);
-              score += idf(t) * ((f * (params.k + 1)) / (f + params.k * (1 - params.b + (params.b * tf.size) / avg)));
+              score += idf(t) * ((f * (params.k + 1)) / (f + params.k * (1 - params.b + (params.b * length) / avg)));
             }
             hits.push({ label: r.id as number, score, terms: matched });
           }
@@ -121,7 +123,9 @@ function create(
     },
     add(p) {
       const terms = analyze(p.searchText);
-      tokens.total += new Set(terms).size; // MiniSearch's field length counts distinct terms
+      const distinct = new Set(terms).size; // MiniSearch's field length counts distinct terms
+      tokens.total += distinct;
+      lengths.set(p.label, distinct);
       ms.add({ id: p.label, text: p.searchText });
       const set = articleSet(p.docId);
       for (const t of new Set(terms)) {
@@ -134,6 +138,7 @@ function create(
       ms.discard(p.label);
       const terms = analyze(p.searchText);
       tokens.total -= new Set(terms).size;
+      lengths.delete(p.label);
       for (const t of new Set(terms)) {
         const n = (df.get(t) ?? 1) - 1;
         if (n > 0) df.set(t, n);
@@ -153,6 +158,7 @@ function create(
     toJSON(): Saved {
       return {
         tokens: tokens.total,
+        lengths: [...lengths.entries()],
         minisearch: ms.toJSON(),
         df: [...df.entries()],
         articles: [...byArticle.entries()].map(([k, v]) => [k, [...v]]),
@@ -163,7 +169,7 @@ function create(
 }
 
 export function emptyKeywordIndex(params = BM25): KeywordIndex {
-  return create(new MiniSearch(options(params)), new Map(), new Map(), new Map(), params, { total: 0 });
+  return create(new MiniSearch(options(params)), new Map(), new Map(), new Map(), params, { total: 0 }, new Map());
 }
 
 /** Builds the keyword index of every live passage of a store (and its article titles). */
@@ -184,5 +190,6 @@ export function loadKeywordIndex(json: string, params = BM25): KeywordIndex {
     new Map(saved.titles.map(([k, v]) => [k, new Set(v)])),
     params,
     { total: saved.tokens },
+    new Map(saved.lengths),
   );
 }
