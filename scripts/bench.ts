@@ -363,3 +363,4 @@ if (!args.includes('--no-write')) {
   fs.writeFileSync(doc, re.test(text) ? text.replace(re, block) : `${text.trimEnd()}\n\n${block}\n`);
   log(`written to ${doc}`);
 }
+process.exit(0); // exit at once rather than wait for a heap of several GB to be torn down
