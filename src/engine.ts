@@ -47,7 +47,7 @@ export async function reindex(engine: Engine, opts: Omit<OpenOptions, 'update'> 
     onProgress: opts.onProgress,
     onLockWait: () => opts.onStatus?.('Another indexer is running; waiting for it to finish…'),
   });
-  if (summary.changed || engine.index.store !== store) engine.index = openSearchIndex(store);
+  engine.index = openSearchIndex(store); // the swap: questions already in flight keep the index they started with
   opts.onIndexed?.(summary);
   return summary;
 }
