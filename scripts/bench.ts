@@ -9,11 +9,11 @@ import { createRequire } from 'node:module';
 import { AutoTokenizer } from '@xenova/transformers';
 import { loadConfig } from '../src/config.js';
 import { ask, type Engine } from '../src/engine.js';
-import type { Embedder } from '../src/embed/model.js';
+import { pool, type Embedder } from '../src/embed/model.js';
 import { CHUNKER_VERSION } from '../src/ingest/article.js';
 import { emptyStore, HNSW_EF_SEARCH, HNSW_M, loadStore, newHnsw, saveStore, sha256, type Store } from '../src/index/store.js';
 import { passageTokenBudget, updateIndex } from '../src/index/update.js';
-import { gaussian } from '../src/embed/static/svd.js';
+import { gaussian, uniform as seededUniform } from '../src/embed/static/svd.js';
 import { openSearchIndex } from '../src/search/search.js';
 import { denseNeighbours } from '../src/search/retrieve.js';
 import { analyze } from '../src/text/terms.js';
@@ -54,15 +54,7 @@ const vocab = fs
   .slice(1996, 22000)
   .filter((w) => /^[a-z]{3,}$/.test(w));
 const rand = gaussian(1234);
-// mulberry32: a float LCG (x * 1103515245 overflows 2^53) collapses into a short cycle.
-let uniformState = 99;
-const uniform = () => {
-  uniformState = (uniformState + 0x6d2b79f5) >>> 0;
-  let t = uniformState;
-  t = Math.imul(t ^ (t >>> 15), t | 1);
-  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-};
+const uniform = seededUniform(99); // mulberry32: an earlier float LCG overflowed 2^53 and fell into a short cycle
 const zipfWord = () => vocab[Math.min(vocab.length - 1, Math.floor(Math.exp(uniform() * Math.log(vocab.length))))];
 const synthText = (n = 60) => {
   const words = Array.from({ length: n }, zipfWord);
@@ -145,23 +137,7 @@ function synthStore(articles: Article[], efConstruction?: number): Store {
       feeds[name] = new ort.Tensor('int64', t.data, t.dims);
     }
     const out = (await session.run(feeds))[session.outputNames[0]];
-    const [b, s, d] = out.dims as number[];
-    const data = out.data as Float32Array;
-    const mask = enc.attention_mask.data;
-    return Array.from({ length: b }, (_, i) => {
-      const v = new Float32Array(d);
-      let count = 0;
-      for (let j = 0; j < s; j++) {
-        if (!mask[i * s + j]) continue;
-        count++;
-        for (let k = 0; k < d; k++) v[k] += data[(i * s + j) * d + k];
-      }
-      let n = 0;
-      for (let k = 0; k < d; k++) n += (v[k] /= count || 1) ** 2;
-      n = Math.sqrt(n) || 1;
-      for (let k = 0; k < d; k++) v[k] /= n;
-      return v;
-    });
+    return pool({ data: out.data as Float32Array, dims: out.dims as number[] }, enc.attention_mask, 'mean', true);
   }
   const sorted = [...texts].sort((a, b) => a.length - b.length);
   const runDirect = async () => {

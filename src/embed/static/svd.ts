@@ -9,19 +9,24 @@ export interface Csr {
   values: Float32Array;
 }
 
-/** Deterministic Gaussian numbers (mulberry32 + Box-Muller): the same build gives the same model. */
-export function gaussian(seed: number): () => number {
+/** Deterministic uniform numbers in [0, 1) (mulberry32): the same build gives the same model. */
+export function uniform(seed: number): () => number {
   let a = seed >>> 0;
-  const uniform = () => {
+  return () => {
     a = (a + 0x6d2b79f5) >>> 0;
     let t = a;
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+}
+
+/** Deterministic Gaussian numbers (Box-Muller over `uniform`). */
+export function gaussian(seed: number): () => number {
+  const next = uniform(seed);
   return () => {
-    const u = Math.max(uniform(), 1e-12);
-    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * uniform());
+    const u = Math.max(next(), 1e-12);
+    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * next());
   };
 }
 
