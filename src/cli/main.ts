@@ -4,10 +4,9 @@ import readline from 'node:readline';
 import { Command, InvalidArgumentError } from 'commander';
 import { ConfigError, loadConfig, type Config } from '../config.js';
 import { ask, openEngine, reindex, type Engine } from '../engine.js';
-import { ModelMissingError, resolveModelId } from '../embed/model.js';
+import { missingFiles, ModelMissingError, presetFor, resolveModelId } from '../embed/model.js';
+import { STATIC_MODEL_ID } from '../embed/presets.js';
 import { buildStaticModel } from '../embed/static/build.js';
-import { missingFiles } from '../embed/model.js';
-import { presetFor } from '../embed/model.js';
 import { LockBusyError } from '../index/lock.js';
 import { StoreError } from '../index/store.js';
 import { renderAnswer } from './render.js';
@@ -166,7 +165,7 @@ model
   .option('--if-missing', 'do nothing when it is already built')
   .action((opts: { ifMissing?: boolean }) => {
     const cfg = config();
-    const id = 'verbatim/static-wordnet-256';
+    const id = STATIC_MODEL_ID;
     if (opts.ifMissing && missingFiles(cfg.modelsDir, id).length === 0) return;
     out(`Building ${id} in ${cfg.modelsDir} from WordNet and ${cfg.tokenizerDir}…`);
     const r = buildStaticModel({ modelsDir: cfg.modelsDir, tokenizerDir: cfg.tokenizerDir, progress: (m) => out(`  ${m}`) });

@@ -21,6 +21,18 @@ export const data = new SlashCommandBuilder()
     s.setName('remove').setDescription('Remove an article and its passages').addStringOption((o) => o.setName('name').setDescription('The article file').setRequired(true).setAutocomplete(true)),
   );
 
+/** Runs a file operation after the reply was deferred; a refusal (ArticleFileError) becomes the reply. */
+async function fileStep(interaction: ChatInputCommandInteraction, step: () => Promise<unknown>): Promise<boolean> {
+  try {
+    await step();
+    return true;
+  } catch (err) {
+    if (!(err instanceof ArticleFileError)) throw err;
+    await interaction.editReply(textPayload(safe(err.message)));
+    return false;
+  }
+}
+
 async function add(interaction: ChatInputCommandInteraction, ctx: BotContext): Promise<void> {
   const file = interaction.options.getAttachment('file', true);
   let name: string;
@@ -33,13 +45,7 @@ async function add(interaction: ChatInputCommandInteraction, ctx: BotContext): P
     return;
   }
   await interaction.deferReply({ flags: MessageFlags.Ephemeral });
-  try {
-    await saveArticle(ctx.config.corpusDir, name, file.url, ctx.config.maxFileBytes);
-  } catch (err) {
-    if (!(err instanceof ArticleFileError)) throw err;
-    await interaction.editReply(textPayload(safe(err.message)));
-    return;
-  }
+  if (!(await fileStep(interaction, () => saveArticle(ctx.config.corpusDir, name, file.url, ctx.config.maxFileBytes)))) return;
   ctx.log.info({ user: interaction.user.id, file: name }, 'article added');
   const summary = await ctx.reindex();
   const rec = (await ctx.engine).index.store.manifest.articles[name];
@@ -53,13 +59,7 @@ async function add(interaction: ChatInputCommandInteraction, ctx: BotContext): P
 async function remove(interaction: ChatInputCommandInteraction, ctx: BotContext): Promise<void> {
   const name = interaction.options.getString('name', true);
   await interaction.deferReply({ flags: MessageFlags.Ephemeral });
-  try {
-    await removeArticle(ctx.config.corpusDir, name);
-  } catch (err) {
-    if (!(err instanceof ArticleFileError)) throw err;
-    await interaction.editReply(textPayload(safe(err.message)));
-    return;
-  }
+  if (!(await fileStep(interaction, () => removeArticle(ctx.config.corpusDir, name)))) return;
   ctx.log.info({ user: interaction.user.id, file: name }, 'article removed');
   const summary = await ctx.reindex();
   await deliver(() => interaction.editReply(textPayload(clip(`Removed **${safe(name)}**.\n${summaryText(summary)}`, LIMITS.content))), ctx.log, 'summary');

@@ -48,10 +48,16 @@ interface Saved {
   titles: [string, string[]][];
 }
 
-function options(params: typeof BM25) {
+/** The terms add() has just computed, handed to MiniSearch so a passage is analysed once, not twice. */
+interface Analysed {
+  text: string;
+  terms: string[];
+}
+
+function options(params: typeof BM25, last: Analysed = { text: '', terms: [] }) {
   return {
     fields: ['text'],
-    tokenize: (text: string) => analyze(text),
+    tokenize: (text: string) => (text === last.text ? last.terms : analyze(text)),
     processTerm: (t: string) => t,
     // Queries arrive already analysed (see search()), so query-time tokenising only splits them.
     searchOptions: { combineWith: 'OR' as const, prefix: false, fuzzy: false, bm25: { k: params.k, b: params.b, d: 0 }, tokenize: (q: string) => q.split(' ') },
@@ -67,6 +73,7 @@ function create(
   params: typeof BM25,
   tokens: { total: number },
   lengths: Map<number, number>,
+  last: Analysed,
 ): KeywordIndex {
   const none = new Set<string>();
   const idf = (term: string) => {
@@ -123,6 +130,8 @@ function create(
     },
     add(p) {
       const terms = analyze(p.searchText);
+      last.text = p.searchText;
+      last.terms = terms;
       const distinct = new Set(terms).size; // MiniSearch's field length counts distinct terms
       tokens.total += distinct;
       lengths.set(p.label, distinct);
@@ -169,7 +178,8 @@ function create(
 }
 
 export function emptyKeywordIndex(params = BM25): KeywordIndex {
-  return create(new MiniSearch(options(params)), new Map(), new Map(), new Map(), params, { total: 0 }, new Map());
+  const last = { text: '', terms: [] };
+  return create(new MiniSearch(options(params, last)), new Map(), new Map(), new Map(), params, { total: 0 }, new Map(), last);
 }
 
 /** Builds the keyword index of every live passage of a store (and its article titles). */
@@ -182,7 +192,8 @@ export function buildKeywordIndex(passages: readonly (StoredPassage | null)[], t
 
 export function loadKeywordIndex(json: string, params = BM25): KeywordIndex {
   const saved = JSON.parse(json) as Saved;
-  const ms = MiniSearch.loadJS<{ id: number; text: string }>(saved.minisearch, options(params));
+  const last = { text: '', terms: [] };
+  const ms = MiniSearch.loadJS<{ id: number; text: string }>(saved.minisearch, options(params, last));
   return create(
     ms,
     new Map(saved.df),
@@ -191,5 +202,6 @@ export function loadKeywordIndex(json: string, params = BM25): KeywordIndex {
     params,
     { total: saved.tokens },
     new Map(saved.lengths),
+    last,
   );
 }

@@ -167,12 +167,10 @@ async function update(opts: IndexOptions, t0: number): Promise<{ store: Store; s
   }
   // Vectors to reuse are read before anything is deleted: a renamed or edited file finds its unchanged
   // paragraphs among the passages about to be removed.
-  const pending: { article: Article; hash: string }[] = [];
+  const hashes = new Map(fresh.map(({ article }) => [article, article.passages.map((p) => sha256(p.searchText))]));
   const vectors = new Map<string, Float32Array>();
-  for (const { article } of fresh) {
-    for (const p of article.passages) {
-      const hash = sha256(p.searchText);
-      pending.push({ article, hash });
+  for (const hs of hashes.values()) {
+    for (const hash of hs) {
       const label = cache.get(hash);
       if (label !== undefined && !vectors.has(hash)) vectors.set(hash, vectorOf(old!, label));
     }
@@ -192,11 +190,12 @@ async function update(opts: IndexOptions, t0: number): Promise<{ store: Store; s
 
   // Embed what has not been embedded before (each distinct text once).
   const texts = new Map<string, string>();
-  for (const { article } of fresh) {
-    for (const p of article.passages) {
-      const hash = sha256(p.searchText);
-      if (!vectors.has(hash)) texts.set(hash, p.searchText);
-    }
+  let passages = 0;
+  for (const [article, hs] of hashes) {
+    passages += hs.length;
+    article.passages.forEach((p, i) => {
+      if (!vectors.has(hs[i])) texts.set(hs[i], p.searchText);
+    });
   }
   if (texts.size) {
     const entries = [...texts.entries()];
@@ -207,15 +206,16 @@ async function update(opts: IndexOptions, t0: number): Promise<{ store: Store; s
     entries.forEach(([hash], i) => vectors.set(hash, out[i]));
   }
   summary.embedded = texts.size;
-  summary.reused = pending.length - texts.size;
+  summary.reused = passages - texts.size;
 
-  const needed = store.passages.length + pending.length;
+  const needed = store.passages.length + passages;
   if (needed > store.hnsw.getMaxElements()) store.hnsw.resizeIndex(Math.max(needed, store.hnsw.getMaxElements() * 2));
   for (const { article, hash, size, mtimeMs } of fresh) {
     const labels: number[] = [];
     store.keyword.setTitle(article.docId, article.title);
-    article.passages.forEach((p) => {
-      const h = sha256(p.searchText);
+    const hs = hashes.get(article)!;
+    article.passages.forEach((p, i) => {
+      const h = hs[i];
       const vec = vectors.get(h)!;
       const label = store.passages.length;
       store.hnsw.addPoint(Array.from(vec), label);
