@@ -11,6 +11,11 @@ const bool = z
   .refine((v) => ['true', 'false', '1', '0', 'yes', 'no'].includes(v), 'must be true or false')
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
+const idList = z
+  .string()
+  .transform((v) => v.split(/[\s,]+/).filter(Boolean))
+  .refine((ids) => ids.every((id) => /^\d{15,25}$/.test(id)), 'must be Discord ids (digits), separated by commas');
+
 const schema = z.object({
   CORPUS_DIR: z.string().min(1).default('corpus'),
   EMBEDDINGS_DIR: z.string().min(1).default('embeddings'),
@@ -27,6 +32,15 @@ const schema = z.object({
     .regex(/^\d{15,25}$/, 'must be a server (guild) id: digits only')
     .optional(),
   DISCORD_API_URL: z.string().url().default('https://discord.com/api'),
+  STORE_URL: z
+    .string()
+    .regex(/^postgres(?:ql)?:\/\//, 'must be a postgres:// URL (leave it unset for the embedded database)')
+    .optional(),
+  BOT_OWNER_IDS: idList.optional(),
+  ALLOWED_GUILD_IDS: idList.optional(),
+  GUILD_RETENTION_DAYS: z.coerce.number().min(0).max(3650).default(30),
+  GUILD_MAX_ARTICLES: z.coerce.number().int().min(1).max(1_000_000).default(500),
+  GUILD_MAX_MB: z.coerce.number().positive().max(100_000).default(100),
 });
 
 export type Config = {
@@ -42,6 +56,15 @@ export type Config = {
   discordToken: string | undefined;
   discordGuildId: string | undefined;
   discordApiUrl: string;
+  /** PostgreSQL instead of the embedded database. */
+  storeUrl: string | undefined;
+  /** Who may change the shared library from Discord; unset: the application's owner or team. */
+  botOwnerIds: string[] | undefined;
+  /** When set, the bot serves only these servers and leaves any other. */
+  allowedGuildIds: string[] | undefined;
+  guildRetentionDays: number;
+  guildMaxArticles: number;
+  guildMaxBytes: number;
 };
 
 export class ConfigError extends Error {}
@@ -71,5 +94,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     discordToken: e.DISCORD_TOKEN,
     discordGuildId: e.DISCORD_GUILD_ID,
     discordApiUrl: e.DISCORD_API_URL.replace(/\/+$/, ''),
+    storeUrl: e.STORE_URL,
+    botOwnerIds: e.BOT_OWNER_IDS,
+    allowedGuildIds: e.ALLOWED_GUILD_IDS,
+    guildRetentionDays: e.GUILD_RETENTION_DAYS,
+    guildMaxArticles: e.GUILD_MAX_ARTICLES,
+    guildMaxBytes: Math.round(e.GUILD_MAX_MB * 1024 * 1024),
   };
 }

@@ -1,28 +1,31 @@
-// Wires configuration, model, index and search together for the CLI and the bot. Holds the index being
-// served; a re-index builds the next one on the side and swaps it in only when it is complete.
+// Wires configuration, model, store and search together for the CLI and the bot. The store is the single
+// source of truth: an update commits all at once, and every question first catches up with whatever any
+// process has committed, so answers come from the state before an update or after it, never between.
 import fs from 'node:fs';
 import type { Config } from './config.js';
 import { composeAnswer, type Answer } from './answer/compose.js';
 import { cleanQuestion, questionProblem } from './answer/question.js';
 import { loadEmbedder, missingFiles, presetFor, resolveModelId, type Embedder } from './embed/model.js';
 import { buildStaticModel } from './embed/static/build.js';
-import { CHUNKER_VERSION } from './ingest/article.js';
-import { emptyStore, loadStore, StoreError } from './index/store.js';
-import { passageTokenBudget, updateIndex, type IndexOptions, type IndexSummary } from './index/update.js';
-import { openSearchIndex, search, type SearchIndex } from './search/search.js';
+import { addUpload, removeArticles, updateIndex, type IndexProgress, type IndexSummary, type UpdateOptions } from './index/update.js';
+import { search } from './search/search.js';
+import { openStore } from './store/open.js';
+import { SHARED, type LibraryKey, type Scope, type Store } from './store/types.js';
 
 export interface Engine {
   config: Config;
   embedder: Embedder;
-  index: SearchIndex;
+  store: Store;
 }
 
 export interface OpenOptions {
-  /** Bring the index up to date with the corpus before serving (default true; false leaves that to the caller). */
+  /** Bring the shared library up to date with the corpus folder before serving (default true). */
   update?: boolean;
   onStatus?: (message: string) => void;
-  onProgress?: IndexOptions['onProgress'];
+  onProgress?: (p: IndexProgress) => void;
   onIndexed?: (summary: IndexSummary) => void;
+  /** Stops the initial update before it commits (the bot shutting down while it starts). */
+  signal?: AbortSignal;
 }
 
 /** Loads the configured model, building the offline one first if it is the one to use and is missing. */
@@ -36,41 +39,74 @@ export async function openEmbedder(config: Config, onStatus: (m: string) => void
   return loadEmbedder(modelId, { modelsDir: config.modelsDir, allowRemote: config.allowRemoteModels });
 }
 
-export async function reindex(engine: Engine, opts: Omit<OpenOptions, 'update'> = {}): Promise<IndexSummary> {
-  const { config } = engine;
-  fs.mkdirSync(config.corpusDir, { recursive: true });
-  const { store, summary } = await updateIndex({
-    corpusDir: config.corpusDir,
-    embeddingsDir: config.embeddingsDir,
-    maxFileBytes: config.maxFileBytes,
+export interface ReindexOptions extends Pick<OpenOptions, 'onStatus' | 'onProgress' | 'onIndexed'> {
+  libraries?: LibraryKey[];
+  signal?: AbortSignal;
+  lockWaitMs?: number;
+}
+
+function updateOptions(engine: Engine, opts: ReindexOptions): UpdateOptions {
+  return {
+    store: engine.store,
     embedder: engine.embedder,
+    corpusDir: engine.config.corpusDir,
+    maxFileBytes: engine.config.maxFileBytes,
     onProgress: opts.onProgress,
     onLockWait: () => opts.onStatus?.('Another indexer is running; waiting for it to finish…'),
-  });
-  engine.index = openSearchIndex(store); // the swap: questions already in flight keep the index they started with
+    lockWaitMs: opts.lockWaitMs,
+    signal: opts.signal,
+  };
+}
+
+export async function reindex(engine: Engine, opts: ReindexOptions = {}): Promise<IndexSummary> {
+  fs.mkdirSync(engine.config.corpusDir, { recursive: true });
+  const summary = await updateIndex(updateOptions(engine, opts), opts.libraries ?? [SHARED]);
   opts.onIndexed?.(summary);
   return summary;
 }
 
+/** Adds an uploaded article to a server's library (within its limits); `libraryName` names the server. */
+export async function addArticle(engine: Engine, library: LibraryKey, file: string, bytes: Buffer, opts: ReindexOptions & { libraryName?: string } = {}): Promise<IndexSummary> {
+  const limits = library === SHARED ? {} : { maxArticles: engine.config.guildMaxArticles, maxBytes: engine.config.guildMaxBytes };
+  return addUpload(updateOptions(engine, opts), library, file, bytes, limits, opts.libraryName);
+}
+
+export async function deleteArticle(engine: Engine, library: LibraryKey, file: string, opts: ReindexOptions = {}): Promise<IndexSummary> {
+  return removeArticles(updateOptions(engine, opts), library, [file]);
+}
+
 export async function openEngine(config: Config, opts: OpenOptions = {}): Promise<Engine> {
   const embedder = await openEmbedder(config, opts.onStatus);
-  let store = null;
+  const store = await openStore(config, {
+    onStatus: opts.onStatus,
+    onProgress: opts.onProgress ? (p) => opts.onProgress!({ ...p, phase: 'vectors' }) : undefined,
+  });
+  const engine: Engine = { config, embedder, store };
   try {
-    store = loadStore(config.embeddingsDir);
+    if (opts.update !== false) await reindex(engine, opts);
+    await store.refresh();
   } catch (err) {
-    if (!(err instanceof StoreError)) throw err;
-    opts.onStatus?.(`The index needs rebuilding: ${err.message}.`);
+    await store.close().catch(() => {});
+    throw err;
   }
-  const engine: Engine = { config, embedder, index: openSearchIndex(store ?? emptyStore(embedder.modelId, embedder.dims, CHUNKER_VERSION, passageTokenBudget(embedder))) };
-  if (opts.update !== false) await reindex(engine, opts);
   return engine;
 }
 
-export async function ask(engine: Engine, rawQuestion: string, k = engine.config.topK): Promise<Answer> {
+export async function closeEngine(engine: Engine): Promise<void> {
+  await engine.store.close();
+}
+
+export interface AskOptions {
+  /** The libraries the asker may see (default: the shared library). */
+  scope?: Scope;
+  k?: number;
+}
+
+export async function ask(engine: Engine, rawQuestion: string, opts: AskOptions = {}): Promise<Answer> {
   const question = cleanQuestion(rawQuestion);
   const problem = questionProblem(question);
   if (problem) return { question, answered: false, message: problem, passages: [], closest: [] };
-  const index = engine.index; // the index in force when the question arrived answers it, even if a re-index swaps it
-  const result = await search(index, engine.embedder, question, k);
-  return composeAnswer(index, question, result);
+  await engine.store.refresh();
+  const result = await search(engine.store, engine.embedder, opts.scope ?? [SHARED], question, opts.k ?? engine.config.topK);
+  return composeAnswer(engine.store, question, result);
 }

@@ -3,12 +3,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { loadConfig, type Config } from '../src/config.js';
-import { openEngine } from '../src/engine.js';
+import { closeEngine, openEngine, reindex } from '../src/engine.js';
+import type { IndexSummary } from '../src/index/update.js';
 import { startBot, type RunningBot } from '../src/bot/run.js';
 import { createRateLimiter } from '../src/bot/ratelimit.js';
 import { createLogger } from '../src/log.js';
 import { FakeDiscord, slash, type Call } from './fake-discord.js';
-import { SEED_CORPUS, tmp } from './helpers.js';
+import { SEED_CORPUS, testStore, tmp } from './helpers.js';
 
 export const TOKEN = 'test-token-SECRET-abc123';
 
@@ -20,6 +21,8 @@ export interface Harness {
   freshUser(): string;
   interact(payload: { id: string; token: string }): Promise<Call[]>;
   ask(question: string, extra?: unknown[], opts?: Parameters<typeof slash>[2]): Promise<Call[]>;
+  /** Re-reads the corpus folder (the shared library) through the bot's own writer. */
+  reindexShared(): Promise<IndexSummary>;
   stop(): Promise<void>;
 }
 
@@ -32,12 +35,23 @@ export function finalMessage(calls: Call[]): { content?: string; embeds?: any[];
 
 let userSeq = 0;
 
-export async function startHarness(): Promise<Harness> {
+export async function startHarness(opts: { env?: Record<string, string>; guilds?: string[] } = {}): Promise<Harness> {
   const fake = new FakeDiscord();
+  if (opts.guilds) fake.guilds = opts.guilds;
   await fake.start();
   const corpus = tmp('verbatim-bot-corpus-');
   fs.cpSync(SEED_CORPUS, corpus, { recursive: true });
-  const config = loadConfig({ ...process.env, CORPUS_DIR: corpus, EMBEDDINGS_DIR: tmp('verbatim-bot-emb-'), DISCORD_TOKEN: TOKEN, DISCORD_API_URL: fake.apiUrl, DISCORD_GUILD_ID: '200000000000000002', LOG_LEVEL: 'info' });
+  const store = await testStore();
+  const config = loadConfig({
+    ...process.env,
+    CORPUS_DIR: corpus,
+    ...store.env,
+    DISCORD_TOKEN: TOKEN,
+    DISCORD_API_URL: fake.apiUrl,
+    DISCORD_GUILD_ID: '200000000000000002',
+    LOG_LEVEL: 'info',
+    ...opts.env,
+  });
   const logFile = path.join(tmp('verbatim-bot-log-'), 'bot.log');
   const engine = openEngine(config, {});
   await engine;
@@ -61,9 +75,11 @@ export async function startHarness(): Promise<Harness> {
     freshUser,
     interact,
     ask: (question, extra = [], opts = {}) => interact(slash('ask', [{ name: 'question', type: 3, value: question }, ...extra], { userId: freshUser(), ...opts })),
+    reindexShared: () => bot.ctx.write((e, signal) => reindex(e, { signal })),
     async stop() {
       await bot.stop();
       await fake.stop();
+      await closeEngine(await engine);
     },
   };
 }

@@ -3,11 +3,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Config } from '../src/config.js';
-import { openEngine } from '../src/engine.js';
+import { closeEngine, openEngine } from '../src/engine.js';
 import { startBot, type RunningBot } from '../src/bot/run.js';
 import { createLogger } from '../src/log.js';
 import { LIMITS } from '../src/bot/layout.js';
-import { BOT_ID, button, CHANNEL_ID, DM_CHANNEL_ID, FakeDiscord, message, nextId, slash, THREAD_ID } from './fake-discord.js';
+import { BOT_ID, button, CHANNEL_ID, DM_CHANNEL_ID, FakeDiscord, GUILD_ID, message, nextId, slash, THREAD_ID } from './fake-discord.js';
 import { finalMessage, startHarness, TOKEN, type Harness } from './bot-harness.js';
 
 let h: Harness;
@@ -137,21 +137,24 @@ describe('the Discord bot', () => {
     expect(fs.existsSync(path.join(config.corpusDir, 'x.txt'))).toBe(false);
   });
 
-  it('/article add (admin) saves the file under a safe name and makes it searchable; /reindex reports', async () => {
+  it("/article add (admin) keeps the file in this server's library under a safe name and makes it searchable; /reindex reports", async () => {
     const text = 'Navy ships visit Da Nang\n\nThree US Navy ships docked at Tien Sa port in Da Nang on Monday for a five-day goodwill visit, the city said.\n';
     const attachmentId = nextId();
     const resolved = { attachments: { [attachmentId]: { id: attachmentId, filename: '../../navy visit.txt', size: text.length, url: fake.attachmentUrl('navy.txt', text), proxy_url: '', content_type: 'text/plain' } } };
     const added = finalMessage(await interact(slash('article', [{ name: 'add', type: 1, options: [{ name: 'file', type: 11, value: attachmentId }] }], { userId: freshUser(), admin: true, resolved })));
-    expect(added.content).toMatch(/Added \*\*navy visit\.txt\*\* — “Navy ships visit Da Nang”, 1 passages/);
-    expect(fs.existsSync(path.join(config.corpusDir, 'navy visit.txt'))).toBe(true);
+    expect(added.content).toMatch(/Added \*\*navy visit\.txt\*\* to this server's library — “Navy ships visit Da Nang”, 1 passages/);
+    // Kept in the store with its upload, not in the shared corpus folder.
+    expect(fs.existsSync(path.join(config.corpusDir, 'navy visit.txt'))).toBe(false);
+    expect(await (await bot.ctx.engine).store.article(`guild:${GUILD_ID}`, 'navy visit.txt')).toMatchObject({ title: 'Navy ships visit Da Nang' });
     const answer = finalMessage(await ask('Where did the US Navy ships dock in Da Nang?'));
     expect(answer.embeds![0].description).toContain('Tien Sa port');
+    expect(answer.embeds![0].description).toMatch(/navy visit\.txt\) · this server/);
 
     const again = finalMessage(await interact(slash('article', [{ name: 'add', type: 1, options: [{ name: 'file', type: 11, value: attachmentId }] }], { userId: freshUser(), admin: true, resolved })));
     expect(again.content).toMatch(/already exists/);
 
     const reindexed = finalMessage(await interact(slash('reindex', [], { userId: freshUser(), admin: true })));
-    expect(reindexed.content).toMatch(/Indexed 6 files, 56 passages: 0 embedded/);
+    expect(reindexed.content).toMatch(/Indexed 1 files, 1 passages: 0 embedded, 1 reused/);
   });
 
   it('rate-limits a user who asks too fast, saying when to try again', async () => {
@@ -166,7 +169,7 @@ describe('the Discord bot', () => {
   it('keeps a long answer within 4,096/6,000 characters by dropping lower-ranked passages', async () => {
     const long = Array.from({ length: 120 }, (_, i) => `Sentence ${i + 1} reports that the frigate Ly Thai To joined the naval exercise near Cam Ranh.`).join(' ');
     fs.writeFileSync(path.join(config.corpusDir, 'long.txt'), `Frigate exercise report\n\n${long}\n`);
-    await bot.ctx.reindex();
+    await h.reindexShared();
     const msg = finalMessage(await ask('Which frigate joined the naval exercise near Cam Ranh?'));
     const e = msg.embeds![0];
     expect(e.description.length).toBeLessThanOrEqual(LIMITS.description);
@@ -179,7 +182,7 @@ describe('the Discord bot', () => {
 
   it('an article containing @everyone and <@id> pings nobody', async () => {
     fs.writeFileSync(path.join(config.corpusDir, 'ping.txt'), 'Ping test article\n\nThe spokesman told @everyone at the briefing, and <@123456789012345678> in particular, that the drills at Vung Ro bay would resume.\n');
-    await bot.ctx.reindex();
+    await h.reindexShared();
     const msg = finalMessage(await ask('What did the spokesman say about the drills at Vung Ro bay?'));
     const d = msg.embeds![0].description as string;
     expect(d).toContain('Vung Ro');
@@ -212,7 +215,8 @@ describe('the Discord bot while the model is still loading', () => {
     await fake2.start();
     const cfg = { ...config, discordApiUrl: fake2.apiUrl };
     // An engine that takes 2.5 s longer to be ready, as on a first start.
-    const slow = openEngine(cfg, { update: false }).then((e) => new Promise<typeof e>((r) => setTimeout(() => r(e), 2500)));
+    const opened = openEngine(cfg, { update: false });
+    const slow = opened.then((e) => new Promise<typeof e>((r) => setTimeout(() => r(e), 2500)));
     const bot2 = startBot(cfg, { engine: slow, log: createLogger('silent') });
     try {
       await bot2.online;
@@ -227,6 +231,7 @@ describe('the Discord bot while the model is still loading', () => {
     } finally {
       await bot2.stop();
       await fake2.stop();
+      await closeEngine(await opened);
     }
   });
 });

@@ -2,17 +2,20 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { ROOT, SEED_CORPUS, tmp, writeFiles } from './helpers.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ROOT, SEED_CORPUS, testStore, tmp, writeFiles, type TestStore } from './helpers.js';
 
-const embeddings = tmp('verbatim-cli-');
+let store: TestStore;
+beforeAll(async () => {
+  store = await testStore();
+});
 
 function cli(args: string[], input?: string, env: Record<string, string> = {}) {
   const r = spawnSync(process.execPath, [path.join(ROOT, 'bin/verbatim.mjs'), ...args], {
     cwd: ROOT,
     input,
     encoding: 'utf8',
-    env: { ...process.env, CORPUS_DIR: SEED_CORPUS, EMBEDDINGS_DIR: embeddings, LOG_LEVEL: 'silent', ...env },
+    env: { ...process.env, CORPUS_DIR: SEED_CORPUS, ...store.env, LOG_LEVEL: 'silent', ...env },
     timeout: 120_000,
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
@@ -93,11 +96,11 @@ describe('verbatim chat', () => {
 });
 
 describe('verbatim index and sources', () => {
-  it('prints one summary line when not on a terminal, and lists skipped files with a reason', () => {
+  it('prints one summary line when not on a terminal, and lists skipped files with a reason', async () => {
     const corpus = tmp('verbatim-cli-corpus-');
     fs.cpSync(SEED_CORPUS, corpus, { recursive: true });
     writeFiles(corpus, { 'photo.txt': Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 0, 1, 2]), 'notes.pdf': 'x' });
-    const r = cli(['index'], undefined, { CORPUS_DIR: corpus, EMBEDDINGS_DIR: tmp('verbatim-cli-emb-') });
+    const r = cli(['index'], undefined, { CORPUS_DIR: corpus, ...(await testStore()).env });
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^Indexed 5 files, 55 passages: 55 embedded, 0 reused in [\d.]+ s; 2 skipped$/m);
     expect(r.stdout).toMatch(/skipped photo\.txt: binary file \(looks like a PNG image\)/);

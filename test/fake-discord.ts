@@ -9,6 +9,14 @@ export const APP_ID = '100000000000000001';
 export const BOT_ID = '100000000000000001';
 export const GUILD_ID = '200000000000000002';
 export const CHANNEL_ID = '300000000000000003';
+/** A second and a third server, each with one channel. */
+export const GUILD_B_ID = '200000000000000022';
+export const CHANNEL_B_ID = '300000000000000033';
+export const GUILD_C_ID = '200000000000000222';
+export const CHANNEL_C_ID = '300000000000000333';
+const CHANNEL_OF: Record<string, string> = { [GUILD_ID]: CHANNEL_ID, [GUILD_B_ID]: CHANNEL_B_ID, [GUILD_C_ID]: CHANNEL_C_ID };
+/** The application's owner, as GET /applications/@me reports it. */
+export const OWNER_ID = '700000000000000001';
 export const THREAD_ID = '300000000000000099';
 export const DM_CHANNEL_ID = '400000000000000004';
 
@@ -66,6 +74,8 @@ export class FakeDiscord {
   attachments = new Map<string, Buffer>();
   sockets = new Set<WebSocket>();
   identifies: any[] = [];
+  /** Servers the bot is in; READY lists them and a GUILD_CREATE follows for each. */
+  guilds: string[] = [GUILD_ID];
   private seq = 0;
   private server = http.createServer((req, res) => void this.handle(req, res));
   private wss = new WebSocketServer({ server: this.server });
@@ -118,7 +128,14 @@ export class FakeDiscord {
     for (const ws of this.sockets) ws.close(code, 'test disconnect');
   }
 
+  /** While true, the gateway drops every new connection at once (an outage): clients keep reconnecting. */
+  gatewayDown = false;
+
   private onSocket(ws: WebSocket): void {
+    if (this.gatewayDown) {
+      ws.terminate();
+      return;
+    }
     this.sockets.add(ws);
     ws.on('close', () => this.sockets.delete(ws));
     ws.send(JSON.stringify({ op: 10, d: { heartbeat_interval: 41250 } }));
@@ -135,7 +152,7 @@ export class FakeDiscord {
             d: {
               v: 10,
               user: botUser,
-              guilds: [{ id: GUILD_ID, unavailable: true }],
+              guilds: this.guilds.map((id) => ({ id, unavailable: true })),
               session_id: `session-${this.identifies.length}`,
               resume_gateway_url: `ws://127.0.0.1:${this.port}`,
               application: { id: APP_ID, flags: 0 },
@@ -143,27 +160,41 @@ export class FakeDiscord {
             },
           }),
         );
-        ws.send(JSON.stringify({ op: 0, t: 'GUILD_CREATE', s: ++this.seq, d: this.guild() }));
+        for (const id of this.guilds) ws.send(JSON.stringify({ op: 0, t: 'GUILD_CREATE', s: ++this.seq, d: this.guild(id) }));
       }
       if (msg.op === 6) ws.send(JSON.stringify({ op: 0, t: 'RESUMED', s: ++this.seq, d: {} }));
     });
   }
 
-  private guild() {
+  /** The bot is added to a server. */
+  addGuild(id: string): void {
+    if (!this.guilds.includes(id)) this.guilds.push(id);
+    this.dispatch('GUILD_CREATE', this.guild(id));
+  }
+
+  /** The bot is removed from a server (kicked, or it left). */
+  removeGuild(id: string): void {
+    this.guilds = this.guilds.filter((g) => g !== id);
+    this.dispatch('GUILD_DELETE', { id });
+  }
+
+  private guild(id = GUILD_ID) {
+    const channel = CHANNEL_OF[id] ?? `3${id.slice(1)}`;
     return {
-      id: GUILD_ID,
-      name: 'Test server',
+      id,
+      name: id === GUILD_ID ? 'Test server' : `Server ${id.slice(-3)}`,
       icon: null,
       owner_id: '999',
       unavailable: false,
-      roles: [{ id: GUILD_ID, name: '@everyone', permissions: '0', position: 0, color: 0, hoist: false, managed: false, mentionable: false, flags: 0 }],
+      roles: [{ id, name: '@everyone', permissions: '0', position: 0, color: 0, hoist: false, managed: false, mentionable: false, flags: 0 }],
       emojis: [],
       stickers: [],
       features: [],
-      channels: [{ id: CHANNEL_ID, type: 0, name: 'general', guild_id: GUILD_ID, position: 0, permission_overwrites: [] }],
-      threads: [
-        { id: THREAD_ID, type: 11, name: 'a question', guild_id: GUILD_ID, parent_id: CHANNEL_ID, owner_id: BOT_ID, thread_metadata: { archived: false, auto_archive_duration: 60, archive_timestamp: new Date().toISOString(), locked: false } },
-      ],
+      channels: [{ id: channel, type: 0, name: 'general', guild_id: id, position: 0, permission_overwrites: [] }],
+      threads:
+        id === GUILD_ID
+          ? [{ id: THREAD_ID, type: 11, name: 'a question', guild_id: GUILD_ID, parent_id: CHANNEL_ID, owner_id: BOT_ID, thread_metadata: { archived: false, auto_archive_duration: 60, archive_timestamp: new Date().toISOString(), locked: false } }]
+          : [],
       members: [],
       voice_states: [],
       presences: [],
@@ -226,6 +257,14 @@ export class FakeDiscord {
     if (req.method === 'GET' && path === '/gateway/bot') {
       return send(200, { url: `ws://127.0.0.1:${this.port}`, shards: 1, session_start_limit: { total: 1000, remaining: 999, reset_after: 0, max_concurrency: 1 } });
     }
+    if (req.method === 'GET' && path === '/applications/@me') {
+      return send(200, { id: APP_ID, name: 'verbatim', icon: null, description: '', bot_public: true, bot_require_code_grant: false, owner: user(OWNER_ID, 'owner'), team: null, verify_key: '', flags: 0 });
+    }
+    if (req.method === 'DELETE' && (m = /^\/users\/@me\/guilds\/(\d+)$/.exec(path))) {
+      const id = m[1];
+      setTimeout(() => this.removeGuild(id), 10);
+      return send(204);
+    }
     if (req.method === 'PUT' && /^\/applications\/\d+(\/guilds\/\d+)?\/commands$/.test(path)) {
       return send(200, (body as any[]).map((c) => ({ ...c, id: nextId(), application_id: APP_ID, version: '1' })));
     }
@@ -248,7 +287,7 @@ export class FakeDiscord {
 
 // ——— payload builders for the tests ———
 
-export function slash(name: string, options: unknown[], opts: { userId?: string; admin?: boolean; dm?: boolean; resolved?: unknown } = {}) {
+export function slash(name: string, options: unknown[], opts: { userId?: string; admin?: boolean; dm?: boolean; resolved?: unknown; guildId?: string } = {}) {
   const u = user(opts.userId ?? '700000000000000007');
   const base = {
     id: nextId(),
@@ -263,18 +302,21 @@ export function slash(name: string, options: unknown[], opts: { userId?: string;
     data: { id: nextId(), name, type: 1, options, ...(opts.resolved ? { resolved: opts.resolved } : {}) },
   };
   if (opts.dm) return { ...base, channel_id: DM_CHANNEL_ID, channel: { id: DM_CHANNEL_ID, type: 1 }, user: u, context: 1 };
+  const guildId = opts.guildId ?? GUILD_ID;
+  const channelId = CHANNEL_OF[guildId] ?? `3${guildId.slice(1)}`;
   return {
     ...base,
-    guild_id: GUILD_ID,
+    guild_id: guildId,
     guild_locale: 'en-US',
-    channel_id: CHANNEL_ID,
-    channel: { id: CHANNEL_ID, type: 0 },
+    channel_id: channelId,
+    channel: { id: channelId, type: 0 },
     context: 0,
     member: { user: u, roles: [], permissions: opts.admin ? '32' : '0', joined_at: new Date().toISOString(), deaf: false, mute: false, flags: 0 },
   };
 }
 
-export function button(customId: string, messageId: string, userId = '700000000000000007') {
+export function button(customId: string, messageId: string, userId = '700000000000000007', guildId = GUILD_ID) {
+  const channelId = CHANNEL_OF[guildId] ?? CHANNEL_ID;
   return {
     id: nextId(),
     application_id: APP_ID,
@@ -284,24 +326,25 @@ export function button(customId: string, messageId: string, userId = '7000000000
     locale: 'en-US',
     entitlements: [],
     authorizing_integration_owners: {},
-    guild_id: GUILD_ID,
-    channel_id: CHANNEL_ID,
-    channel: { id: CHANNEL_ID, type: 0 },
+    guild_id: guildId,
+    channel_id: channelId,
+    channel: { id: channelId, type: 0 },
     context: 0,
     member: { user: user(userId), roles: [], permissions: '0', joined_at: new Date().toISOString(), deaf: false, mute: false, flags: 0 },
     data: { custom_id: customId, component_type: 2 },
-    message: messageObject(CHANNEL_ID, { content: '' }, { id: messageId }),
+    message: messageObject(channelId, { content: '' }, { id: messageId }),
   };
 }
 
-export function message(content: string, opts: { userId?: string; dm?: boolean; mention?: boolean; replyTo?: string; channelId?: string } = {}) {
+export function message(content: string, opts: { userId?: string; dm?: boolean; mention?: boolean; replyTo?: string; channelId?: string; guildId?: string } = {}) {
   const author = user(opts.userId ?? '700000000000000008');
-  const channelId = opts.channelId ?? (opts.dm ? DM_CHANNEL_ID : CHANNEL_ID);
+  const guildId = opts.guildId ?? GUILD_ID;
+  const channelId = opts.channelId ?? (opts.dm ? DM_CHANNEL_ID : (CHANNEL_OF[guildId] ?? CHANNEL_ID));
   return {
     id: nextId(),
     channel_id: channelId,
     channel_type: opts.dm ? 1 : channelId === THREAD_ID ? 11 : 0, // Discord includes it, and discord.js needs it for DMs
-    ...(opts.dm ? {} : { guild_id: GUILD_ID, member: { roles: [], joined_at: new Date().toISOString(), deaf: false, mute: false, flags: 0 } }),
+    ...(opts.dm ? {} : { guild_id: guildId, member: { roles: [], joined_at: new Date().toISOString(), deaf: false, mute: false, flags: 0 } }),
     author,
     content,
     timestamp: new Date().toISOString(),
@@ -315,6 +358,6 @@ export function message(content: string, opts: { userId?: string; dm?: boolean; 
     pinned: false,
     type: opts.replyTo ? 19 : 0,
     flags: 0,
-    ...(opts.replyTo ? { message_reference: { message_id: opts.replyTo, channel_id: channelId, guild_id: opts.dm ? undefined : GUILD_ID } } : {}),
+    ...(opts.replyTo ? { message_reference: { message_id: opts.replyTo, channel_id: channelId, guild_id: opts.dm ? undefined : guildId } } : {}),
   };
 }

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { finalMessage, startHarness, type Harness } from './bot-harness.js';
-import { CHANNEL_ID, message, nextId, slash, type Call } from './fake-discord.js';
+import { CHANNEL_ID, GUILD_ID, message, nextId, OWNER_ID, slash, type Call } from './fake-discord.js';
 
 let h: Harness;
 beforeAll(async () => {
@@ -58,35 +58,50 @@ describe('what members paste', () => {
 });
 
 describe('what admins upload', () => {
-  const upload = async (filename: string, content: string | Buffer, opts: { admin?: boolean; size?: number } = {}) => {
+  const upload = async (filename: string, content: string | Buffer, opts: { admin?: boolean; size?: number; userId?: string; library?: 'shared' } = {}) => {
     const id = nextId();
     const resolved = { attachments: { [id]: { id, filename, size: opts.size ?? Buffer.byteLength(content), url: h.fake.attachmentUrl('f', content), proxy_url: '', content_type: 'text/plain' } } };
-    return finalMessage(await h.interact(slash('article', [{ name: 'add', type: 1, options: [{ name: 'file', type: 11, value: id }] }], { userId: h.freshUser(), admin: opts.admin ?? true, resolved })));
+    const options = [{ name: 'file', type: 11, value: id }, ...(opts.library ? [{ name: 'library', type: 3, value: opts.library }] : [])];
+    return finalMessage(await h.interact(slash('article', [{ name: 'add', type: 1, options }], { userId: opts.userId ?? h.freshUser(), admin: opts.admin ?? true, resolved })));
   };
   const article = 'A ferry line opens\n\nA new ferry line between Phu Quoc and Ha Tien opened on Sunday with four daily departures.\n';
+  const corpusListing = () => fs.readdirSync(h.config.corpusDir).sort();
 
-  it('a path in the name is reduced to a file name inside corpus/; nothing is written outside', async () => {
+  it("a path in the name is reduced to a file name; a server's upload is kept in the store, never written to disk", async () => {
+    const before = corpusListing();
+    const parent = fs.readdirSync(path.resolve(h.config.corpusDir, '..')).sort();
     const unique = `escape-${nextId()}`;
     const m = await upload(`../../${unique}.txt`, article);
-    expect(m.content).toMatch(new RegExp(`Added \\*\\*${unique}\\.txt\\*\\*`));
-    expect(fs.existsSync(path.join(h.config.corpusDir, `${unique}.txt`))).toBe(true);
-    expect(fs.existsSync(path.resolve(h.config.corpusDir, '../..', `${unique}.txt`))).toBe(false);
+    expect(m.content).toMatch(new RegExp(`Added \\*\\*${unique}\\.txt\\*\\* to this server's library`));
+    expect(corpusListing()).toEqual(before);
+    expect(fs.readdirSync(path.resolve(h.config.corpusDir, '..')).sort()).toEqual(parent);
     const win = await upload(`C:\\Users\\me\\${unique}-win.md`, article);
     expect(win.content).toMatch(/Added/);
-    expect(fs.existsSync(path.join(h.config.corpusDir, `${unique}-win.md`))).toBe(true);
+    const store = (await h.bot.ctx.engine).store;
+    expect((await store.articles([`guild:${GUILD_ID}`])).map((a) => a.file)).toEqual(expect.arrayContaining([`${unique}.txt`, `${unique}-win.md`]));
+  });
+
+  it('an owner adding to the shared library writes only inside corpus/', async () => {
+    const unique = `shared-${nextId()}`;
+    const m = await upload(`../../${unique}.txt`, article, { userId: OWNER_ID, admin: false, library: 'shared' });
+    expect(m.content).toMatch(/to the shared library/);
+    expect(fs.existsSync(path.join(h.config.corpusDir, `${unique}.txt`))).toBe(true);
+    expect(fs.existsSync(path.resolve(h.config.corpusDir, '../..', `${unique}.txt`))).toBe(false);
   });
 
   it('refuses a wrong type, a binary file, an oversized file, an existing name, and a dotfile name', async () => {
+    const before = corpusListing();
     expect((await upload('tool.exe', 'MZ')).content).toMatch(/Only \.txt, \.md and \.html/);
     expect((await upload('photo.txt', Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 0, 0, 0]))).content).toMatch(/binary file/);
     expect((await upload('big.txt', article, { size: 50 * 1024 * 1024 })).content).toMatch(/larger than the 10 MB limit/);
-    expect((await upload('000_bf6e7665d97fa8bf.txt', article)).content).toMatch(/already exists/);
+    expect((await upload('twice.txt', article)).content).toMatch(/Added/);
+    expect((await upload('twice.txt', article)).content).toMatch(/already exists/);
+    expect((await upload('000_bf6e7665d97fa8bf.txt', article, { userId: OWNER_ID, library: 'shared' })).content).toMatch(/already exists/);
     expect((await upload('.txt', article)).content).toMatch(/cannot be used|Only/);
-    const names = fs.readdirSync(h.config.corpusDir);
-    expect(names).not.toContain('tool.exe');
-    expect(names).not.toContain('photo.txt');
-    expect(names).not.toContain('big.txt');
-    expect(names.filter((n) => n.startsWith('.upload-'))).toEqual([]);
+    expect(corpusListing()).toEqual(before);
+    const files = (await (await h.bot.ctx.engine).store.articles([`guild:${GUILD_ID}`])).map((a) => a.file);
+    for (const bad of ['tool.exe', 'photo.txt', 'big.txt']) expect(files).not.toContain(bad);
+    expect(corpusListing().filter((n) => n.startsWith('.upload-'))).toEqual([]);
   });
 });
 
@@ -103,7 +118,7 @@ describe('permissions, checked at run time', () => {
     }
     expect(fs.existsSync(path.join(h.config.corpusDir, '000_bf6e7665d97fa8bf.txt'))).toBe(true);
     const inDm = finalMessage(await h.interact(slash('reindex', [], { userId: user, dm: true })));
-    expect(inDm.content).toMatch(/only works in a server/);
+    expect(inDm.content).toMatch(/works in a server/);
     // Autocomplete shows nothing to non-admins.
     const auto = { ...slash('article', [{ name: 'remove', type: 1, options: [{ name: 'name', type: 3, value: '00', focused: true }] }], { userId: user, admin: false }), type: 4 };
     const since = h.fake.calls.length;

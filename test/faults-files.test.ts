@@ -6,8 +6,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { Embedder } from '../src/embed/model.js';
 import { readSource } from '../src/ingest/read.js';
 import { updateIndex } from '../src/index/update.js';
-import { openSearchIndex, search } from '../src/search/search.js';
-import { realEmbedder, SEED_CORPUS, tmp, writeFiles } from './helpers.js';
+import { search } from '../src/search/search.js';
+import { SHARED } from '../src/store/types.js';
+import { realEmbedder, SEED_CORPUS, testStore, tmp, writeFiles } from './helpers.js';
 
 let embedder: Embedder;
 beforeAll(async () => {
@@ -36,7 +37,8 @@ describe('bad files in the corpus', () => {
     fs.mkdirSync(path.join(corpus, 'sub'));
     fs.symlinkSync(corpus, path.join(corpus, 'sub', 'back-to-top')); // a folder loop
 
-    const { store, summary } = await updateIndex({ corpusDir: corpus, embeddingsDir: tmp(), maxFileBytes: 10 * 1024 * 1024, embedder });
+    const store = await (await testStore()).open();
+    const summary = await updateIndex({ store, corpusDir: corpus, maxFileBytes: 10 * 1024 * 1024, embedder });
     const reason = (file: string) => summary.skipped.find((s) => s.file === file)?.reason ?? '';
     expect(reason('empty.txt')).toMatch(/empty/);
     expect(reason('spaces.txt')).toMatch(/empty/);
@@ -50,13 +52,13 @@ describe('bad files in the corpus', () => {
 
     // Latin-1 is read, with a warning; the one-megabyte line is cut into passages and indexed.
     expect(summary.warnings).toContainEqual({ file: 'latin1.txt', message: expect.stringMatching(/Latin-1/) });
-    const files = Object.keys(store.manifest.articles).sort();
-    expect(files).toEqual(['000_bf6e7665d97fa8bf.txt', '001_f7851b020e12dbef.txt', '002_ad9c671880811640.txt', '003_313595e064d81634.txt', '004_fd211ecc6b6afd34.txt', 'latin1.txt', 'oneline.txt']);
-    expect(store.manifest.articles['oneline.txt'].labels.length).toBeGreaterThan(100);
-    const index = openSearchIndex(store);
-    const r = await search(index, embedder, 'Where did the ministers meet at a café?', 3);
+    const articles = await store.articles([SHARED]);
+    expect(articles.map((a) => a.file).sort()).toEqual(['000_bf6e7665d97fa8bf.txt', '001_f7851b020e12dbef.txt', '002_ad9c671880811640.txt', '003_313595e064d81634.txt', '004_fd211ecc6b6afd34.txt', 'latin1.txt', 'oneline.txt']);
+    expect(articles.find((a) => a.file === 'oneline.txt')!.passages).toBeGreaterThan(100);
+    await store.refresh();
+    const r = await search(store, embedder, [SHARED], 'Where did the ministers meet at a café?', 3);
     expect(r.answered).toBe(true);
-    expect(store.passages[r.selected[0].label]!.text).toContain('café');
+    expect(r.selected[0].passage.text).toContain('café');
   });
 
   it('a file that disappears while being read is skipped with that reason; an edited one keeps its old version', async () => {
@@ -66,11 +68,11 @@ describe('bad files in the corpus', () => {
 
     const corpus = tmp('verbatim-keep-');
     writeFiles(corpus, { 'a.txt': 'Ships visit\n\nThree ships visited Cam Ranh Bay on Monday for repairs and supplies.\n' });
-    const embeddings = tmp();
-    await updateIndex({ corpusDir: corpus, embeddingsDir: embeddings, maxFileBytes: 1e7, embedder });
+    const store = await (await testStore()).open();
+    await updateIndex({ store, corpusDir: corpus, maxFileBytes: 1e7, embedder });
     fs.writeFileSync(path.join(corpus, 'a.txt'), Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 0])); // overwritten by a JPEG
-    const second = await updateIndex({ corpusDir: corpus, embeddingsDir: embeddings, maxFileBytes: 1e7, embedder });
-    expect(second.summary.skipped[0]).toEqual({ file: 'a.txt', reason: 'binary file (looks like a JPEG image) (the previously indexed version is kept)' });
-    expect(second.summary.passages).toBe(1);
+    const second = await updateIndex({ store, corpusDir: corpus, maxFileBytes: 1e7, embedder });
+    expect(second.skipped[0]).toEqual({ file: 'a.txt', reason: 'binary file (looks like a JPEG image) (the previously indexed version is kept)' });
+    expect(second.passages).toBe(1);
   });
 });

@@ -1,13 +1,16 @@
-// Incremental indexing and persistence, with the real model: only what changed is embedded, the counts
-// add up, and what is written to disk loads back the same.
+// Incremental indexing into the store, with the real model: only what changed is embedded, the counts
+// add up, the store agrees with itself, and what is written loads back and answers the same.
 import fs from 'node:fs';
 import path from 'node:path';
+import hnswlib from 'hnswlib-node';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Embedder } from '../src/embed/model.js';
-import { liveCount, loadStore, StoreError } from '../src/index/store.js';
-import { updateIndex } from '../src/index/update.js';
-import { openSearchIndex, search } from '../src/search/search.js';
-import { counting, realEmbedder, SEED_CORPUS, tmp, writeFiles } from './helpers.js';
+import { updateIndex, type UpdateOptions } from '../src/index/update.js';
+import { search } from '../src/search/search.js';
+import { openSqliteStore } from '../src/store/sqlite/index.js';
+import { SHARED, type Store } from '../src/store/types.js';
+import { sha256 } from '../src/text/hash.js';
+import { counting, realEmbedder, SEED_CORPUS, TEST_STORE, testStore, tmp, writeFiles } from './helpers.js';
 
 let base: Embedder;
 beforeAll(async () => {
@@ -27,144 +30,208 @@ HANOI (VNA) – Vietnamese and US naval officers held a training workshop on sea
 The workshop covered submarine rescue drills, which the officers said would continue next year.
 `;
 
+const opts = (store: Store, corpusDir: string, embedder: Embedder): UpdateOptions => ({ store, corpusDir, maxFileBytes: 1e7, embedder });
+
+async function expectConsistent(store: Store): Promise<void> {
+  const report = await store.check();
+  expect(report.lines.filter((l) => l.startsWith('FAIL'))).toEqual([]);
+  expect(report.ok).toBe(true);
+}
+
 describe('incremental indexing', () => {
   it('embeds only new, changed and never-seen passages; removes deleted files; counts add up', async () => {
     const corpus = seedCopy();
-    const embeddings = tmp('verbatim-emb-');
-    const opts = (e: Embedder) => ({ corpusDir: corpus, embeddingsDir: embeddings, maxFileBytes: 1e7, embedder: e });
+    const store = await (await testStore()).open();
 
     const e1 = counting(base);
-    const first = await updateIndex(opts(e1));
-    expect(first.summary.files).toBe(5);
-    expect(first.summary.passages).toBe(55);
+    const first = await updateIndex(opts(store, corpus, e1));
+    expect(first.files).toBe(5);
+    expect(first.passages).toBe(55);
     expect(e1.embedded).toHaveLength(55);
 
     // Nothing changed: nothing embedded, nothing written.
     const e2 = counting(base);
-    const again = await updateIndex(opts(e2));
+    const again = await updateIndex(opts(store, corpus, e2));
     expect(e2.embedded).toHaveLength(0);
-    expect(again.summary.changed).toBe(false);
+    expect(again.changed).toBe(false);
 
     // A new article: only its passages.
     fs.writeFileSync(path.join(corpus, 'new.txt'), NEW_ARTICLE);
     const e3 = counting(base);
-    const added = await updateIndex(opts(e3));
-    expect(added.summary.added).toEqual(['new.txt']);
+    const added = await updateIndex(opts(store, corpus, e3));
+    expect(added.added).toEqual(['new.txt']);
     expect(e3.embedded).toHaveLength(2);
-    expect(added.summary.passages).toBe(57);
+    expect(added.passages).toBe(57);
 
     // An edited article: the changed paragraph is embedded, the others reuse their vectors.
     const f = path.join(corpus, '000_bf6e7665d97fa8bf.txt');
     fs.writeFileSync(f, fs.readFileSync(f, 'utf8').replace('held talks with his visiting US counterpart', 'met his visiting US counterpart'));
     const e4 = counting(base);
-    const edited = await updateIndex(opts(e4));
-    expect(edited.summary.updated).toEqual(['000_bf6e7665d97fa8bf.txt']);
+    const edited = await updateIndex(opts(store, corpus, e4));
+    expect(edited.updated).toEqual(['000_bf6e7665d97fa8bf.txt']);
     expect(e4.embedded).toHaveLength(1);
     expect(e4.embedded[0]).toContain('met his visiting US counterpart');
-    expect(edited.summary.reused).toBe(9);
-    expect(edited.summary.passages).toBe(57);
+    expect(edited.reused).toBe(9);
+    expect(edited.passages).toBe(57);
 
-    // A deleted article disappears from the index and from answers.
+    // A deleted article disappears from the store and from answers.
     fs.rmSync(path.join(corpus, 'new.txt'));
     const e5 = counting(base);
-    const deleted = await updateIndex(opts(e5));
-    expect(deleted.summary.deleted).toEqual(['new.txt']);
+    const deleted = await updateIndex(opts(store, corpus, e5));
+    expect(deleted.deleted).toEqual(['new.txt']);
     expect(e5.embedded).toHaveLength(0);
-    expect(deleted.summary.passages).toBe(55);
-    const index = openSearchIndex(deleted.store);
-    const r = await search(index, base, 'submarine rescue drills in Hai Phong', 5);
-    expect(r.ranking.every((f) => deleted.store.passages[f.label]?.file !== 'new.txt')).toBe(true);
-
-    // The manifest agrees with the passages: each article's labels are its live passages.
-    const store = loadStore(embeddings)!;
-    const perArticle = Object.values(store.manifest.articles).reduce((n, a) => n + a.labels.length, 0);
-    expect(perArticle).toBe(liveCount(store));
-    for (const a of Object.values(store.manifest.articles)) {
-      for (const l of a.labels) expect(store.passages[l]?.file).toBe(a.file);
-    }
+    expect(deleted.passages).toBe(55);
+    await store.refresh();
+    const r = await search(store, base, [SHARED], 'submarine rescue drills in Hai Phong', 5);
+    expect(r.ranking.every((f) => f.passage.file !== 'new.txt')).toBe(true);
+    await expectConsistent(store);
   });
 
   it('a renamed file reuses every vector', async () => {
     const corpus = seedCopy();
-    const embeddings = tmp('verbatim-emb-');
-    await updateIndex({ corpusDir: corpus, embeddingsDir: embeddings, maxFileBytes: 1e7, embedder: base });
+    const store = await (await testStore()).open();
+    await updateIndex(opts(store, corpus, base));
     fs.renameSync(path.join(corpus, '002_ad9c671880811640.txt'), path.join(corpus, 'renamed.txt'));
     const e = counting(base);
-    const r = await updateIndex({ corpusDir: corpus, embeddingsDir: embeddings, maxFileBytes: 1e7, embedder: e });
+    const r = await updateIndex(opts(store, corpus, e));
     expect(e.embedded).toHaveLength(0);
-    expect(r.summary.reused).toBe(16);
-    expect(r.summary.passages).toBe(55);
+    expect(r.reused).toBe(16);
+    expect(r.passages).toBe(55);
   });
 
   it('a model change rebuilds everything', async () => {
     const corpus = seedCopy();
-    const embeddings = tmp('verbatim-emb-');
-    await updateIndex({ corpusDir: corpus, embeddingsDir: embeddings, maxFileBytes: 1e7, embedder: base });
+    const store = await (await testStore()).open();
+    await updateIndex(opts(store, corpus, base));
     const other = counting({ ...base, modelId: 'Xenova/all-MiniLM-L6-v2' });
-    const r = await updateIndex({ corpusDir: corpus, embeddingsDir: embeddings, maxFileBytes: 1e7, embedder: other });
-    expect(r.summary.rebuilt).toMatch(/model changed/);
+    const r = await updateIndex(opts(store, corpus, other));
+    expect(r.rebuilt).toMatch(/model changed/);
     expect(other.embedded).toHaveLength(55);
-    expect(loadStore(embeddings)!.manifest.modelId).toBe('Xenova/all-MiniLM-L6-v2');
+    expect((await store.settings())!.modelId).toBe('Xenova/all-MiniLM-L6-v2');
+    await expectConsistent(store);
   });
 });
 
 describe('deletions', () => {
-  it('compacts the graph once deleted passages pile up, and answers stay right', async () => {
+  it('space freed by deleted passages is reused, and answers stay right', async () => {
     const corpus = tmp('verbatim-compact-');
     const files: Record<string, string> = {};
     for (let i = 0; i < 12; i++) {
       files[`a${i}.txt`] = `Story ${i}\n\n` + Array.from({ length: 10 }, (_, j) => `Paragraph ${j} of story ${i} is about the port of city number ${i} and its ${j} cranes.`).join('\n\n');
     }
     writeFiles(corpus, files);
-    const embeddings = tmp('verbatim-compact-emb-');
-    const opts = { corpusDir: corpus, embeddingsDir: embeddings, maxFileBytes: 1e7, embedder: base };
-    await updateIndex(opts);
+    const store = await (await testStore()).open();
+    await updateIndex(opts(store, corpus, base));
     for (let i = 0; i < 8; i++) fs.rmSync(path.join(corpus, `a${i}.txt`));
-    const { store, summary } = await updateIndex(opts);
-    expect(summary.removed).toBe(80);
-    expect(store.passages).toHaveLength(40); // re-packed: no deleted slots left
-    expect(store.passages.every((p) => p !== null)).toBe(true);
-    expect(store.manifest.hnsw.deleted).toBe(0);
-    const loaded = loadStore(embeddings)!;
-    expect(loaded.passages).toHaveLength(40);
-    const r = await search(openSearchIndex(loaded), base, 'What is the port of city number 9 about?', 3);
-    expect(loaded.passages[r.selected[0].label]!.file).toBe('a9.txt');
+    const removed = await updateIndex(opts(store, corpus, base));
+    expect(removed.removed).toBe(80);
+    expect(removed.passages).toBe(40);
+    writeFiles(corpus, { 'b.txt': 'Harbour news\n\nThe harbour of Qui Nhon gained a new container crane on Tuesday, the port authority said.\n' });
+    await updateIndex(opts(store, corpus, base));
+    await store.refresh();
+    const r = await search(store, base, [SHARED], 'What is the port of city number 9 about?', 3);
+    expect(r.selected[0].passage.file).toBe('a9.txt');
+    const q = await search(store, base, [SHARED], 'Which harbour gained a container crane?', 3);
+    expect(q.selected[0].passage.file).toBe('b.txt');
+    await expectConsistent(store);
   });
 });
 
 describe('persistence', () => {
-  it('round-trips: the index loaded from disk answers exactly as the one that was built', async () => {
-    const embeddings = tmp('verbatim-emb-');
-    const { store } = await updateIndex({ corpusDir: SEED_CORPUS, embeddingsDir: embeddings, maxFileBytes: 1e7, embedder: base });
-    const loaded = loadStore(embeddings)!;
-    expect(loaded.passages).toEqual(store.passages);
-    expect(loaded.manifest.articles).toEqual(store.manifest.articles);
-    expect(loaded.manifest.modelId).toBe(base.modelId);
+  it('round-trips: the store reopened answers exactly as the one that was built', async () => {
+    const ts = await testStore();
+    const store = await ts.open();
+    await updateIndex(opts(store, SEED_CORPUS, base));
+    await store.refresh();
+    await store.close();
+    const loaded = await ts.open();
+    expect(await loaded.articles([SHARED])).toHaveLength(5);
+    expect((await loaded.settings())!.modelId).toBe(base.modelId);
+    const fresh = await ts.open();
     const q = 'What did the US call on all parties to carry out in the East Sea?';
-    const a = await search(openSearchIndex(store), base, q, 3);
-    const b = await search(openSearchIndex(loaded), base, q, 3);
-    expect(b.selected.map((f) => f.label)).toEqual(a.selected.map((f) => f.label));
+    const a = await search(loaded, base, [SHARED], q, 3);
+    const b = await search(fresh, base, [SHARED], q, 3);
+    expect(b.selected.map((f) => f.id)).toEqual(a.selected.map((f) => f.id));
     expect(b.selected.map((f) => f.score)).toEqual(a.selected.map((f) => f.score));
+    expect(a.selected[0].passage.text).toContain('Declaration on the Conduct of Parties');
   });
 
-  it('detects a truncated or mismatched index file and rebuilds it with a message', async () => {
-    const embeddings = tmp('verbatim-emb-');
-    const opts = { corpusDir: SEED_CORPUS, embeddingsDir: embeddings, maxFileBytes: 1e7, embedder: base };
-    await updateIndex(opts);
-    const gen = fs.readFileSync(path.join(embeddings, 'CURRENT'), 'utf8').trim();
-    for (const file of ['index.hnsw', 'passages.json', 'keywords.json', 'manifest.json']) {
-      const p = path.join(embeddings, loadGen(embeddings), file);
-      fs.writeFileSync(p, fs.readFileSync(p).subarray(0, 100));
-      expect(() => loadStore(embeddings)).toThrow(StoreError);
-      const r = await updateIndex(opts);
-      expect(r.summary.rebuilt).toMatch(/could not be used/);
-      expect(r.summary.passages).toBe(55);
-      expect(loadStore(embeddings)!.passages).toHaveLength(55);
-    }
-    expect(gen).toMatch(/^gen-\d+$/);
+  it('a reader sees what another connection commits, without reopening', async () => {
+    const ts = await testStore();
+    const reader = await ts.open();
+    const writer = await ts.open();
+    const corpus = seedCopy();
+    await updateIndex(opts(writer, corpus, base));
+    await reader.refresh();
+    expect(await reader.articles([SHARED])).toHaveLength(5);
+    fs.writeFileSync(path.join(corpus, 'new.txt'), NEW_ARTICLE);
+    await updateIndex(opts(writer, corpus, base));
+    await reader.refresh();
+    const r = await search(reader, base, [SHARED], 'Where was the naval training workshop on search and rescue held?', 3);
+    expect(r.selected[0].passage.file).toBe('new.txt');
   });
 });
 
-function loadGen(dir: string): string {
-  return fs.readFileSync(path.join(dir, 'CURRENT'), 'utf8').trim();
-}
+describe.skipIf(TEST_STORE !== 'sqlite')('the vector index is a cache of the database', () => {
+  it('a damaged, missing or stale saved graph is rebuilt from the stored vectors, with a message, embedding nothing', async () => {
+    const dir = tmp('verbatim-emb-');
+    const first = await openSqliteStore({ dir });
+    await updateIndex(opts(first, SEED_CORPUS, base));
+    await first.refresh();
+    await first.close();
+    const graphs = path.join(dir, 'hnsw');
+    const saved = fs.readdirSync(graphs).filter((n) => n.endsWith('.hnsw'));
+    expect(saved).toHaveLength(1);
+    const q = 'Who is Jessica Lewis?';
+    for (const damage of ['truncate', 'delete', 'pointer'] as const) {
+      const file = path.join(graphs, fs.readdirSync(graphs).find((n) => n.endsWith('.hnsw'))!);
+      if (damage === 'truncate') fs.writeFileSync(file, fs.readFileSync(file).subarray(0, 100));
+      if (damage === 'delete') fs.rmSync(file);
+      if (damage === 'pointer') fs.writeFileSync(path.join(graphs, 'lib-1.json'), '{"garbage":');
+      const messages: string[] = [];
+      const store = await openSqliteStore({ dir, onStatus: (m) => messages.push(m) });
+      const e = counting(base);
+      await store.refresh();
+      const r = await search(store, e, [SHARED], q, 3);
+      expect(r.selected[0].passage.text).toContain('Jessica Lewis');
+      expect(messages.join('\n')).toMatch(/Rebuilding the vector index of library "shared" from 55 stored vectors \(the saved copy cannot be used: .+\); nothing is re-embedded/);
+      expect(e.embedded).toHaveLength(0);
+      await expectConsistent(store);
+      await store.close();
+    }
+  });
+
+  it('imports an index from the layout before the database: vectors reused, nothing re-embedded, old files left with a note', async () => {
+    const dir = tmp('verbatim-legacy-');
+    // The old layout: embeddings/CURRENT → gen-N/{manifest.json, passages.json, index.hnsw}.
+    const corpus = seedCopy();
+    const probe = await openSqliteStore({ dir: tmp() });
+    await updateIndex(opts(probe, corpus, base));
+    const passages = [...(await probe.passages(Array.from({ length: 200 }, (_, i) => i + 1))).values()];
+    const vectors = await probe.cachedVectors(base.modelId, passages.map((p) => p.hash));
+    await probe.close();
+    const gen = path.join(dir, 'gen-000003');
+    fs.mkdirSync(gen, { recursive: true });
+    const hnsw = new hnswlib.HierarchicalNSW('cosine', base.dims);
+    hnsw.initIndex(passages.length + 1);
+    passages.forEach((p, i) => hnsw.addPoint(Array.from(vectors.get(p.hash)!), i));
+    hnsw.writeIndexSync(path.join(gen, 'index.hnsw'));
+    fs.writeFileSync(path.join(gen, 'passages.json'), JSON.stringify(passages.map((p, i) => ({ label: i, hash: sha256(p.searchText) }))));
+    fs.writeFileSync(path.join(gen, 'manifest.json'), JSON.stringify({ version: 2, modelId: base.modelId, dims: base.dims, chunkerVersion: 'v1', maxTokens: 488 }));
+    fs.writeFileSync(path.join(dir, 'CURRENT'), 'gen-000003\n');
+
+    const messages: string[] = [];
+    const store = await openSqliteStore({ dir, onStatus: (m) => messages.push(m) });
+    expect(messages.join('\n')).toMatch(/Imported 55 vectors .* from the previous index layout .*nothing will be re-embedded\. The old files are left in place/);
+    const e = counting(base);
+    const r = await updateIndex(opts(store, corpus, e));
+    expect(e.embedded).toHaveLength(0);
+    expect(r.passages).toBe(55);
+    expect(fs.existsSync(path.join(gen, 'index.hnsw'))).toBe(true);
+    await store.close();
+    // Only once.
+    const again: string[] = [];
+    await (await openSqliteStore({ dir, onStatus: (m) => again.push(m) })).close();
+    expect(again).toEqual([]);
+  });
+});

@@ -2,12 +2,12 @@
 // 10 embeds. Lower-ranked passages go first, then a long passage is shortened around its marked sentence.
 import { describe, expect, it } from 'vitest';
 import type { Answer, QuotedPassage } from '../src/answer/compose.js';
-import { fullTextMessages, layoutAnswer, LIMITS, notFoundContent, safe, shortenQuote } from '../src/bot/layout.js';
+import { citationLine, fullTextMessages, layoutAnswer, LIMITS, notFoundContent, safe, shortenQuote } from '../src/bot/layout.js';
 import { sentenceSpans } from '../src/text/sentences.js';
 
 function passage(rank: number, text: string, highlight: { start: number; end: number }[] = []): QuotedPassage {
   return {
-    rank, text, highlight, docId: 'a.txt', file: 'a.txt', title: 'A title', source: 'VNA', date: '2024-01-02',
+    rank, text, highlight, docId: 'a.txt', file: 'a.txt', title: 'A title', source: 'VNA', date: '2024-01-02', url: null, library: 'shared',
     paragraph: rank, part: 0, start: 0, end: text.length, score: 1, citation: `A title — VNA, 2024-01-02, ¶${rank} (a.txt)`,
   };
 }
@@ -75,7 +75,7 @@ describe('layoutAnswer', () => {
   });
 
   it('says "not in the articles" within the content limit, with escaped titles', () => {
-    const c = notFoundContent({ question: 'x', answered: false, message: "I couldn't find that in the articles.", passages: [], closest: [{ title: '*Big* news @everyone', file: 'a.txt' }] });
+    const c = notFoundContent({ question: 'x', answered: false, message: "I couldn't find that in the articles.", passages: [], closest: [{ title: '*Big* news @everyone', file: 'a.txt', library: 'shared' }] });
     expect(c).toMatch(/^I couldn't find that in the articles\./);
     expect(c).toContain('\\*Big\\*');
     expect(c).not.toMatch(/@everyone/);
@@ -96,5 +96,17 @@ describe('fullTextMessages', () => {
     const all = messages.flat().map((e) => e.description).join(' ');
     expect(all.replace(/\\/g, '')).toContain(ps[0].text);
     expect(all).toContain('Short one.');
+  });
+});
+
+describe('citations', () => {
+  const base = passage(1, 'The ship docked.');
+  it("link the title to the article's page without a preview, and say when it is this server's", () => {
+    const line = citationLine({ ...base, url: 'https://example.com/news/ship (1).html', library: 'guild:200000000000000002' });
+    expect(line).toBe('*[A title](<https://example.com/news/ship%20%281%29.html>) — VNA, 2024-01-02, ¶1 (a.txt) · this server*');
+  });
+  it('never link anything but http(s), and keep titles from breaking the link', () => {
+    expect(citationLine({ ...base, url: 'javascript:alert(1)' })).toBe('*A title — VNA, 2024-01-02, ¶1 (a.txt)*');
+    expect(citationLine({ ...base, title: 'A [bracketed] title', url: 'https://e.com/a' })).toMatch(/^\*\[A \\\[bracketed\\\] title\]\(<https:\/\/e\.com\/a>\)/);
   });
 });

@@ -2,17 +2,19 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { composeAnswer } from '../src/answer/compose.js';
 import { updateIndex } from '../src/index/update.js';
-import { openSearchIndex, search, type SearchIndex } from '../src/search/search.js';
+import { search } from '../src/search/search.js';
 import type { Embedder } from '../src/embed/model.js';
+import { SHARED, type Store } from '../src/store/types.js';
 import { fold } from '../src/text/normalize.js';
-import { readJsonl, realEmbedder, SEED_CORPUS, SHARED_EVAL, tmp } from './helpers.js';
+import { readJsonl, realEmbedder, SEED_CORPUS, SHARED_EVAL, testStore } from './helpers.js';
 
 let embedder: Embedder;
-let index: SearchIndex;
+let store: Store;
 beforeAll(async () => {
   embedder = await realEmbedder();
-  const { store } = await updateIndex({ corpusDir: SEED_CORPUS, embeddingsDir: tmp(), maxFileBytes: 1e7, embedder });
-  index = openSearchIndex(store);
+  store = await (await testStore()).open();
+  await updateIndex({ store, corpusDir: SEED_CORPUS, maxFileBytes: 1e7, embedder });
+  await store.refresh();
 });
 
 const norm = (s: string) => fold(s).replace(/\s+/g, ' ');
@@ -20,7 +22,7 @@ const questions = readJsonl<{ q: string; a: string[] }>(`${SHARED_EVAL}/dev-ques
 const negatives = readJsonl<{ q: string }>(`${SHARED_EVAL}/dev-negatives.jsonl`);
 
 async function answer(q: string) {
-  return composeAnswer(index, q, await search(index, embedder, q, 3));
+  return composeAnswer(store, q, await search(store, embedder, [SHARED], q, 3));
 }
 
 // Questions the offline static model cannot answer: the passages that hold the answer ("maritime security;

@@ -1,6 +1,7 @@
 // An answer is made only of passages as they stand in the articles: the sentences that best match the
 // question are marked (by offsets, the text itself is untouched) and each passage carries its citation.
-import type { SearchIndex, SearchResult } from '../search/search.js';
+import type { SearchResult } from '../search/search.js';
+import type { LibraryKey, Store } from '../store/types.js';
 import { analyze } from '../text/terms.js';
 import { sentenceSpans } from '../text/sentences.js';
 
@@ -18,6 +19,10 @@ export interface QuotedPassage {
   title: string;
   source: string | null;
   date: string | null;
+  /** The page the article was published at, when it says. */
+  url: string | null;
+  /** The library the article belongs to: `shared`, or `guild:<id>` for a server's own. */
+  library: LibraryKey;
   paragraph: number;
   part: number;
   /** Character offsets of `text` in the decoded source file. */
@@ -34,7 +39,7 @@ export interface Answer {
   message?: string;
   passages: QuotedPassage[];
   /** When not answered: the articles that came closest, so the user knows what is there. */
-  closest: { title: string; file: string }[];
+  closest: { title: string; file: string; library: LibraryKey }[];
 }
 
 export const NOT_FOUND = "I couldn't find that in the articles.";
@@ -63,30 +68,35 @@ export function highlightSentences(text: string, questionTerms: string[], idf: (
     .map(({ start, end }) => ({ start, end }));
 }
 
-export function composeAnswer(index: SearchIndex, question: string, result: SearchResult): Answer {
-  const { store, keyword } = index;
+export async function composeAnswer(store: Store, question: string, result: SearchResult): Promise<Answer> {
   if (!result.answered) {
-    const closest: Answer['closest'] = [];
+    const ids: number[] = [];
     for (const f of result.ranking) {
-      const p = store.passages[f.label];
-      const a = p && store.manifest.articles[p.docId];
-      if (a && !closest.some((c) => c.file === a.file)) closest.push({ title: a.title, file: a.file });
-      if (closest.length >= 3) break;
+      if (!ids.includes(f.passage.articleId)) ids.push(f.passage.articleId);
+      if (ids.length >= 3) break;
     }
+    const articles = await store.articlesById(ids);
+    const closest = ids.flatMap((id) => {
+      const a = articles.get(id);
+      return a ? [{ title: a.title, file: a.file, library: a.library }] : [];
+    });
     return { question, answered: false, message: NOT_FOUND, passages: [], closest };
   }
+  const articles = await store.articlesById([...new Set(result.selected.map((f) => f.passage.articleId))]);
   const passages = result.selected.map((f, i): QuotedPassage => {
-    const p = store.passages[f.label]!;
-    const a = store.manifest.articles[p.docId];
+    const p = f.passage;
+    const a = articles.get(p.articleId);
     const q = {
       rank: i + 1,
       text: p.text,
-      highlight: highlightSentences(p.text, result.terms, keyword.idf),
+      highlight: highlightSentences(p.text, result.terms, result.rarity.idf),
       docId: p.docId,
       file: p.file,
       title: a?.title ?? p.file,
       source: a?.source ?? null,
       date: a?.date ?? null,
+      url: a?.url ?? null,
+      library: p.library,
       paragraph: p.paragraph,
       part: p.part,
       start: p.start,

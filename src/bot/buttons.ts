@@ -17,7 +17,8 @@ export async function onButton(interaction: ButtonInteraction, ctx: BotContext):
   const [kind, arg = ''] = interaction.customId.split(':');
   if (kind === 'sources') return turnPage(interaction, ctx, Number(arg) || 0);
   const remembered = ctx.memory.answers.get(arg);
-  if (!remembered) {
+  // An answer's buttons work only where it was given: its passages come from that place's libraries.
+  if (!remembered || remembered.guildId !== (interaction.guildId ?? null)) {
     await interaction.reply({ ...textPayload(EXPIRED), flags: MessageFlags.Ephemeral });
     return;
   }
@@ -33,9 +34,9 @@ export async function onButton(interaction: ButtonInteraction, ctx: BotContext):
     await interaction.reply({ ...textPayload('That is all the sources I show for one question.'), flags: MessageFlags.Ephemeral });
     return;
   }
-  const answer = await ask(await ctx.engine, remembered.query, Math.min(MAX_SOURCES, shown + MORE));
-  const seen = new Set(remembered.shown.map((p) => `${p.file}:${p.start}`));
-  const next = answer.passages.filter((p) => !seen.has(`${p.file}:${p.start}`)).slice(0, MORE);
+  const answer = await ask(await ctx.engine, remembered.query, { k: Math.min(MAX_SOURCES, shown + MORE), scope: remembered.scope });
+  const seen = new Set(remembered.shown.map((p) => `${p.library}/${p.file}:${p.start}`));
+  const next = answer.passages.filter((p) => !seen.has(`${p.library}/${p.file}:${p.start}`)).slice(0, MORE);
   if (!answer.answered || next.length === 0) {
     await interaction.reply({ ...textPayload('There are no more passages that match this question.'), flags: MessageFlags.Ephemeral });
     return;

@@ -1,5 +1,6 @@
-// Adding and removing article files on behalf of admins. Names from Discord are untrusted: only a plain
-// file name with a supported extension is accepted, and the final path is checked to be inside the corpus.
+// Article files from Discord: names are untrusted (only a plain file name with a supported extension is
+// accepted, and a path into the corpus folder is checked to stay inside it); contents are bounded and
+// must be text.
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { decode, FORMATS } from '../ingest/read.js';
@@ -28,15 +29,8 @@ export function insideCorpus(corpusDir: string, name: string): string {
   return target;
 }
 
-/** Downloads an attachment (bounded in size), checks it is text, and saves it without overwriting anything. */
-export async function saveArticle(corpusDir: string, name: string, url: string, maxBytes: number): Promise<string> {
-  const target = insideCorpus(corpusDir, name);
-  try {
-    await fs.access(target);
-    throw new ArticleFileError(`An article named "${name}" already exists. Remove it first with /article remove, or rename the file.`);
-  } catch (err) {
-    if (err instanceof ArticleFileError) throw err;
-  }
+/** Downloads an attachment (bounded in size) and checks that it is text. */
+export async function downloadArticle(url: string, maxBytes: number): Promise<Buffer> {
   const res = await fetch(url);
   if (!res.ok || !res.body) throw new ArticleFileError(`Could not download the attachment (HTTP ${res.status}).`);
   const chunks: Buffer[] = [];
@@ -50,13 +44,19 @@ export async function saveArticle(corpusDir: string, name: string, url: string, 
   if (!bytes.length) throw new ArticleFileError('The file is empty.');
   const decoded = decode(bytes);
   if ('error' in decoded) throw new ArticleFileError(`That file cannot be used: ${decoded.error}.`);
+  return bytes;
+}
+
+/** Saves an article into the corpus folder (the shared library) without ever overwriting one. */
+export async function saveArticle(corpusDir: string, name: string, bytes: Buffer): Promise<string> {
+  const target = insideCorpus(corpusDir, name);
   await fs.mkdir(corpusDir, { recursive: true });
   const tmp = path.join(corpusDir, `.upload-${process.pid}-${Date.now()}`);
   await fs.writeFile(tmp, bytes, { flag: 'wx' });
   try {
-    await fs.link(tmp, target); // fails if the name was taken meanwhile: never overwrites
+    await fs.link(tmp, target); // fails if the name is taken: never overwrites
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new ArticleFileError(`An article named "${name}" already exists.`);
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new ArticleFileError(`An article named "${name}" already exists. Remove it first with /article remove, or rename the file.`);
     throw err;
   } finally {
     await fs.rm(tmp, { force: true });

@@ -5,6 +5,7 @@
 import { escapeMarkdown, type APIEmbed } from 'discord.js';
 import type { Answer, QuotedPassage } from '../answer/compose.js';
 import { sentenceSpans } from '../text/sentences.js';
+import { SHARED } from '../store/types.js';
 
 export const LIMITS = { content: 2000, title: 256, description: 4096, footer: 2048, total: 6000, embeds: 10 };
 
@@ -48,8 +49,32 @@ function renderQuote(p: QuotedPassage, from = 0, to = p.text.length): string {
   return `${from > 0 ? ELLIPSIS + ' ' : ''}${out}${to < p.text.length ? ' ' + ELLIPSIS : ''}`;
 }
 
+/** An http(s) address fit for a masked link, or null: article metadata is untrusted. */
+export function linkable(url: string | null): string | null {
+  if (!url || url.length > 512) return null;
+  try {
+    const u = new URL(url);
+    if (u.protocol !== 'https:' && u.protocol !== 'http:') return null;
+    return u.toString().replace(/[()<>\s]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * "Title — Outlet, date, ¶n (file)", the title linking to the article's page when it is known (a masked
+ * link in angle brackets, so Discord shows no preview of the page), and the library when it is the server's.
+ */
+export function citationLine(p: QuotedPassage): string {
+  const url = linkable(p.url);
+  const title = safe(p.title).replace(/(?<!\\)[[\]]/g, '\\$&');
+  const where = safe([p.source, p.date, `¶${p.paragraph}`].filter(Boolean).join(', '));
+  const lib = p.library === SHARED ? '' : ' · this server';
+  return `*${url ? `[${title}](<${url}>)` : title} — ${where} (${safe(p.file)})${lib}*`;
+}
+
 function block(p: QuotedPassage, quote: string): string {
-  return `**[${p.rank}]** “${quote}”\n*${safe(p.citation)}*`;
+  return `**[${p.rank}]** “${quote}”\n${citationLine(p)}`;
 }
 
 /**

@@ -3,6 +3,7 @@
 // each of its messages and threads.
 import crypto from 'node:crypto';
 import type { QuotedPassage } from '../answer/compose.js';
+import type { Scope } from '../store/types.js';
 
 export interface Remembered {
   question: string;
@@ -11,6 +12,9 @@ export interface Remembered {
   /** Every passage shown so far for this question, in rank order. */
   shown: QuotedPassage[];
   ephemeral: boolean;
+  /** The libraries it was answered from, and where: buttons never widen or move that. */
+  scope: Scope;
+  guildId: string | null;
 }
 
 export class BoundedMap<K, V> {

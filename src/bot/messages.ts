@@ -2,12 +2,13 @@
 // or a message in a thread the bot started. Replies and thread messages are follow-ups: the earlier
 // question is searched along with the new one ("and in 2019?").
 import type { Message } from 'discord.js';
+import { allowedHere } from './access.js';
 import type { BotContext } from './context.js';
 import { deliver } from './deliver.js';
 import { prepareAnswer, textPayload } from './respond.js';
 
 export async function onMessage(message: Message, ctx: BotContext, botId: string): Promise<void> {
-  if (message.author.bot || message.system) return;
+  if (message.author.bot || message.system || !allowedHere(ctx, message)) return;
   const dm = !message.inGuild();
   const mentioned = message.mentions.users.has(botId);
   const inBotThread = message.channel.isThread() && message.channel.ownerId === botId;
@@ -18,7 +19,7 @@ export async function onMessage(message: Message, ctx: BotContext, botId: string
 
   const previous = earlier ?? (inBotThread ? ctx.memory.conversations.get(message.channelId) : undefined);
   const text = message.content.replace(new RegExp(`<@!?${botId}>`, 'g'), ' ');
-  const prepared = await prepareAnswer(ctx, message.author.id, text, { previous });
+  const prepared = await prepareAnswer(ctx, message.author.id, text, message.guildId, { previous });
   const payload = prepared.kind === 'refused' ? textPayload(prepared.message) : prepared.payload;
   const sent = await deliver(() => message.reply(payload), ctx.log, 'answer');
   if (prepared.kind === 'answer') {

@@ -3,7 +3,9 @@ import { ActionRowBuilder, ButtonBuilder, ButtonStyle, type APIEmbed } from 'dis
 import { ask } from '../engine.js';
 import type { Answer } from '../answer/compose.js';
 import { cleanQuestion, questionProblem } from '../answer/question.js';
+import { scopeOf } from './access.js';
 import { NO_PINGS } from './client.js';
+import type { Scope } from '../store/types.js';
 import type { BotContext } from './context.js';
 import { layoutAnswer, notFoundContent } from './layout.js';
 
@@ -29,16 +31,19 @@ function buttons(id: string, more: boolean): ActionRowBuilder<ButtonBuilder> {
   );
 }
 
-export function answerPayload(ctx: BotContext, answer: Answer, query: string, ephemeral: boolean): ReplyPayload {
+export function answerPayload(ctx: BotContext, answer: Answer, query: string, where: { scope: Scope; guildId: string | null }, ephemeral: boolean): ReplyPayload {
   if (!answer.answered) return textPayload(notFoundContent(answer));
   const layout = layoutAnswer(answer);
   const id = ctx.memory.newId();
-  ctx.memory.answers.set(id, { question: answer.question, query, shown: layout.shown, ephemeral });
+  ctx.memory.answers.set(id, { question: answer.question, query, shown: layout.shown, ephemeral, scope: where.scope, guildId: where.guildId });
   return { embeds: layout.embeds, components: [buttons(id, true)], allowedMentions: NO_PINGS };
 }
 
-/** Checks, rate-limits and answers a question; `previous` is the question a follow-up refers to. */
-export async function prepareAnswer(ctx: BotContext, userId: string, raw: string, opts: { k?: number; previous?: string; ephemeral?: boolean } = {}): Promise<Prepared> {
+/**
+ * Checks, rate-limits and answers a question from the libraries of the place it was asked (`guildId`:
+ * the server, or null for a DM); `previous` is the question a follow-up refers to.
+ */
+export async function prepareAnswer(ctx: BotContext, userId: string, raw: string, guildId: string | null, opts: { k?: number; previous?: string; ephemeral?: boolean } = {}): Promise<Prepared> {
   const question = cleanQuestion(raw);
   const problem = questionProblem(question);
   if (problem) return { kind: 'refused', message: problem };
@@ -48,9 +53,10 @@ export async function prepareAnswer(ctx: BotContext, userId: string, raw: string
   }
   const query = opts.previous ? `${opts.previous} ${question}` : question;
   const engine = await ctx.engine;
-  const answer = await ask(engine, query, opts.k ?? ctx.config.topK);
+  const scope = scopeOf({ guildId });
+  const answer = await ask(engine, query, { k: opts.k ?? ctx.config.topK, scope });
   answer.question = question;
-  return { kind: 'answer', payload: answerPayload(ctx, answer, query, !!opts.ephemeral), query };
+  return { kind: 'answer', payload: answerPayload(ctx, answer, query, { scope, guildId }, !!opts.ephemeral), query };
 }
 
 export const SORRY = textPayload('Sorry — something went wrong while answering. Please try again in a moment.');

@@ -3,12 +3,12 @@
 import readline from 'node:readline';
 import { Command, InvalidArgumentError } from 'commander';
 import { ConfigError, loadConfig, type Config } from '../config.js';
-import { ask, openEngine, reindex, type Engine } from '../engine.js';
+import { ask, closeEngine, openEngine, reindex, type Engine } from '../engine.js';
 import { missingFiles, ModelMissingError, presetFor, resolveModelId } from '../embed/model.js';
 import { STATIC_MODEL_ID } from '../embed/presets.js';
 import { buildStaticModel } from '../embed/static/build.js';
-import { LockBusyError } from '../index/lock.js';
-import { StoreError } from '../index/store.js';
+import { openStore } from '../store/open.js';
+import { guildLibrary, LockBusyError, SHARED, StoreError, type LibraryKey } from '../store/types.js';
 import { renderAnswer } from './render.js';
 import { detailLines, progressReporter, summaryLine } from './progress.js';
 import { watchCorpus } from './watch.js';
@@ -53,6 +53,8 @@ function answerJson(a: Answer): string {
       title: p.title,
       source: p.source,
       date: p.date,
+      url: p.url,
+      library: p.library,
       paragraph: p.paragraph,
       part: p.part,
       start: p.start,
@@ -68,6 +70,13 @@ const positiveInt = (v: string) => {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 1 || n > 10) throw new InvalidArgumentError('must be a whole number from 1 to 10');
   return n;
+};
+
+/** `shared`, `guild:<id>` or a bare server id. */
+const libraryKey = (v: string, prev: LibraryKey[] = []): LibraryKey[] => {
+  const key = /^\d{15,25}$/.test(v) ? guildLibrary(v) : v;
+  if (key !== SHARED && !/^guild:\d{15,25}$/.test(key)) throw new InvalidArgumentError('must be "shared", a server id, or guild:<server id>');
+  return [...prev, key];
 };
 
 const program = new Command()
@@ -87,11 +96,18 @@ program
       out(summaryLine(s));
       for (const l of detailLines(s)) out(l);
     };
-    const engine = await openEngine(cfg, { update: false, onStatus: err });
-    await reindex(engine, { onProgress: progress.onProgress, onStatus: err, onIndexed: report });
-    if (opts.watch) {
-      out(`Watching ${cfg.corpusDir} for changes (Ctrl-C to stop)…`);
-      await watchCorpus(cfg.corpusDir, () => reindex(engine, { onStatus: err, onIndexed: report }), (e) => err(`Re-index failed: ${(e as Error).message}`));
+    const engine = await openEngine(cfg, { update: false, onStatus: err, onProgress: progress.onProgress });
+    try {
+      await reindex(engine, { onProgress: progress.onProgress, onStatus: err, onIndexed: report });
+      // Bring the vector index cache up to date now, so that the next start (the bot's) is quick.
+      await engine.store.refresh();
+      progress.stop();
+      if (opts.watch) {
+        out(`Watching ${cfg.corpusDir} for changes (Ctrl-C to stop)…`);
+        await watchCorpus(cfg.corpusDir, () => reindex(engine, { onStatus: err, onIndexed: report }), (e) => err(`Re-index failed: ${(e as Error).message}`));
+      }
+    } finally {
+      await closeEngine(engine);
     }
   });
 
@@ -101,25 +117,31 @@ program
   .argument('[question...]', 'the question')
   .option('-k, --top <n>', 'number of passages to quote', positiveInt)
   .option('--json', 'print one JSON object per question')
-  .action(async (words: string[], opts: { top?: number; json?: boolean }) => {
+  .option('-l, --library <key>', 'search this library (repeatable; default: shared)', libraryKey)
+  .action(async (words: string[], opts: { top?: number; json?: boolean; library?: LibraryKey[] }) => {
     const cfg = config();
     const k = opts.top ?? cfg.topK;
+    const scope = opts.library ?? [SHARED];
     const print = (a: Answer) => out(opts.json ? answerJson(a) : renderAnswer(a, process.stdout.isTTY));
     if (words.length === 0 && process.stdin.isTTY) {
       throw new InvalidArgumentError('Give a question, e.g. verbatim ask "When did Panetta visit Hanoi?" (or pipe questions on stdin).');
     }
     const engine = await open(cfg, opts.json);
-    if (words.length) {
-      print(await ask(engine, words.join(' '), k));
-      return;
-    }
-    const rl = readline.createInterface({ input: process.stdin, crlfDelay: Infinity });
-    let first = true;
-    for await (const line of rl) {
-      if (!line.trim()) continue;
-      if (!opts.json && !first) out('');
-      first = false;
-      print(await ask(engine, line, k));
+    try {
+      if (words.length) {
+        print(await ask(engine, words.join(' '), { k, scope }));
+        return;
+      }
+      const rl = readline.createInterface({ input: process.stdin, crlfDelay: Infinity });
+      let first = true;
+      for await (const line of rl) {
+        if (!line.trim()) continue;
+        if (!opts.json && !first) out('');
+        first = false;
+        print(await ask(engine, line, { k, scope }));
+      }
+    } finally {
+      await closeEngine(engine);
     }
   });
 
@@ -129,32 +151,119 @@ program
   .action(async () => {
     const cfg = config();
     const engine = await open(cfg);
-    out(`Verbatim — ${Object.keys(engine.index.store.manifest.articles).length} articles. Ask a question; "exit" or Ctrl-D to leave.`);
-    const rl = readline.createInterface({ input: process.stdin, output: process.stdout, prompt: 'verbatim> ' });
-    rl.prompt();
-    for await (const line of rl) {
-      const q = line.trim();
-      if (q === 'exit' || q === 'quit') break;
-      if (q) out(renderAnswer(await ask(engine, q), process.stdout.isTTY) + '\n');
+    try {
+      out(`Verbatim — ${(await engine.store.articles([SHARED])).length} articles. Ask a question; "exit" or Ctrl-D to leave.`);
+      const rl = readline.createInterface({ input: process.stdin, output: process.stdout, prompt: 'verbatim> ' });
       rl.prompt();
+      for await (const line of rl) {
+        const q = line.trim();
+        if (q === 'exit' || q === 'quit') break;
+        if (q) out(renderAnswer(await ask(engine, q), process.stdout.isTTY) + '\n');
+        rl.prompt();
+      }
+      rl.close();
+    } finally {
+      await closeEngine(engine);
     }
-    rl.close();
   });
 
 program
   .command('sources')
   .description('list the indexed articles')
   .option('--json', 'print JSON')
-  .action(async (opts: { json?: boolean }) => {
+  .option('-l, --library <key>', 'list this library (repeatable; default: shared)', libraryKey)
+  .action(async (opts: { json?: boolean; library?: LibraryKey[] }) => {
     const engine = await open(config(), true);
-    const articles = Object.values(engine.index.store.manifest.articles).sort((a, b) => a.file.localeCompare(b.file));
-    if (opts.json) {
-      out(JSON.stringify(articles.map((a) => ({ file: a.file, title: a.title, source: a.source, date: a.date, passages: a.labels.length }))));
-      return;
+    try {
+      const articles = await engine.store.articles(opts.library ?? [SHARED]);
+      if (opts.json) {
+        out(JSON.stringify(articles.map((a) => ({ file: a.file, library: a.library, title: a.title, source: a.source, date: a.date, url: a.url, passages: a.passages }))));
+        return;
+      }
+      if (!articles.length) out(`No articles indexed. Put .txt, .md or .html files in ${engine.config.corpusDir} and run: verbatim index`);
+      for (const a of articles) {
+        out(`${a.title}\n    ${[a.source, a.date, `${a.passages} passages`].filter(Boolean).join(', ')} — ${a.file}${a.library === SHARED ? '' : ` [${a.library}]`}`);
+      }
+    } finally {
+      await closeEngine(engine);
     }
-    if (!articles.length) out(`No articles indexed. Put .txt, .md or .html files in ${engine.config.corpusDir} and run: verbatim index`);
-    for (const a of articles) {
-      out(`${a.title}\n    ${[a.source, a.date, `${a.labels.length} passages`].filter(Boolean).join(', ')} — ${a.file}`);
+  });
+
+program
+  .command('doctor')
+  .alias('check')
+  .description('verify that the database and the vector index agree (read-only)')
+  .action(async () => {
+    const cfg = config();
+    const store = await openStore(cfg, { onStatus: err });
+    try {
+      const report = await store.check();
+      out(`Checking ${store.location}`);
+      for (const l of report.lines) out(`  ${l}`);
+      out(report.ok ? 'All checks passed.' : 'Problems found: run `verbatim index` to rebuild what is derived, or restore the database from a backup.');
+      if (!report.ok) process.exitCode = 1;
+    } finally {
+      await store.close();
+    }
+  });
+
+const mib = (bytes: number) => `${(bytes / 1048576).toFixed(1)} MB`;
+
+const libraries = program
+  .command('libraries')
+  .description("list the libraries (the shared one and each server's) with their article counts and sizes")
+  .option('--json', 'print JSON')
+  .action(async (opts: { json?: boolean }) => {
+    const cfg = config();
+    const store = await openStore(cfg, { onStatus: err });
+    try {
+      const list = await store.libraries();
+      if (opts.json) {
+        out(JSON.stringify(list));
+        return;
+      }
+      if (!list.length) out('No libraries yet: run `verbatim index` to index the shared corpus.');
+      for (const l of list) {
+        const due = l.leftAt ? new Date(Date.parse(l.leftAt) + cfg.guildRetentionDays * 86_400_000).toISOString().slice(0, 10) : null;
+        out(`${l.key}${l.name ? ` (${l.name})` : ''}: ${l.articles} articles, ${l.passages} passages, ${mib(l.bytes)}${l.leftAt ? ` — bot removed ${l.leftAt.slice(0, 10)}, deleted after ${due}` : ''}`);
+      }
+    } finally {
+      await store.close();
+    }
+  });
+
+libraries
+  .command('delete')
+  .description("delete a server's library and every article in it")
+  .argument('<guild>', 'the server id (or guild:<id>)')
+  .option('-y, --yes', 'do not ask for confirmation')
+  .action(async (guild: string, opts: { yes?: boolean }) => {
+    const key = libraryKey(guild)[0];
+    if (key === SHARED) throw new InvalidArgumentError('The shared library is the corpus folder: remove files from it instead.');
+    const cfg = config();
+    const store = await openStore(cfg, { onStatus: err });
+    try {
+      const lib = (await store.libraries()).find((l) => l.key === key);
+      if (!lib) throw new InvalidArgumentError(`There is no library ${key}.`);
+      if (!opts.yes) {
+        if (!process.stdin.isTTY) throw new InvalidArgumentError('Refusing to delete without confirmation: run it in a terminal, or add --yes.');
+        const rl = readline.createInterface({ input: process.stdin, output: process.stdout });
+        const typed = await new Promise<string>((resolve) => rl.question(`Delete ${key}${lib.name ? ` (${lib.name})` : ''} with ${lib.articles} articles? Type the server id to confirm: `, resolve));
+        rl.close();
+        if (typed.trim() !== key.slice('guild:'.length)) {
+          out('Not deleted.');
+          return;
+        }
+      }
+      const release = await store.lockWriter({ onWait: () => err('Another indexer is running; waiting for it to finish…') });
+      try {
+        await store.commit({ deleteLibraries: [key] });
+      } finally {
+        await release();
+      }
+      out(`Deleted ${key}: ${lib.articles} articles, ${lib.passages} passages.`);
+    } finally {
+      await store.close();
     }
   });
 
@@ -192,8 +301,9 @@ program
   });
 
 function friendly(e: unknown): string {
-  if (e instanceof ConfigError || e instanceof ModelMissingError || e instanceof LockBusyError || e instanceof InvalidArgumentError) return e.message;
-  if (e instanceof StoreError) return `The index is damaged: ${e.message}. Run: verbatim index`;
+  if (e instanceof ConfigError || e instanceof ModelMissingError || e instanceof InvalidArgumentError) return e.message;
+  if (e instanceof LockBusyError) return e.message;
+  if (e instanceof StoreError) return `The index is damaged: ${e.message}`;
   const msg = (e as Error)?.message ?? String(e);
   return `verbatim: ${msg}`;
 }

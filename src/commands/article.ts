@@ -1,81 +1,107 @@
-// /article add file:<attachment> and /article remove name:<autocomplete> (Manage Server only).
+// /article add file:<attachment> [library] and /article remove name:<autocomplete> [library].
+// `library: server` (the default) is this server's own library, for members with Manage Server;
+// `library: shared` is the corpus every server reads, for the bot's owners only.
 import { MessageFlags, SlashCommandBuilder, type AutocompleteInteraction, type ChatInputCommandInteraction } from 'discord.js';
-import { ADMIN_PERMISSION, isAdmin, requireAdmin } from '../bot/admin.js';
+import { ADMIN_PERMISSION, choiceOf, libraryToChange, mayChange } from '../bot/access.js';
 import type { BotContext } from '../bot/context.js';
 import { deliver } from '../bot/deliver.js';
-import { ArticleFileError, removeArticle, safeArticleName, saveArticle } from '../bot/corpus-files.js';
+import { ArticleFileError, downloadArticle, removeArticle as removeFile, safeArticleName, saveArticle } from '../bot/corpus-files.js';
 import { clip, LIMITS, safe } from '../bot/layout.js';
 import { textPayload } from '../bot/respond.js';
-import { listCorpus } from '../ingest/read.js';
+import { addArticle, deleteArticle, reindex } from '../engine.js';
+import { ArticleRefused } from '../index/update.js';
+import { guildLibrary, SHARED, type LibraryKey } from '../store/types.js';
 import { summaryText } from './reindex.js';
+
+const libraryOption = (o: import('discord.js').SlashCommandStringOption) =>
+  o
+    .setName('library')
+    .setDescription("Which library: this server's own (default), or the shared one (bot owners only)")
+    .addChoices({ name: 'this server', value: 'server' }, { name: 'shared (bot owners)', value: 'shared' });
 
 export const data = new SlashCommandBuilder()
   .setName('article')
-  .setDescription('Add or remove an article (Manage Server)')
+  .setDescription("Add or remove an article in this server's library (Manage Server)")
   .setDefaultMemberPermissions(ADMIN_PERMISSION)
   .setDMPermission(false)
   .addSubcommand((s) =>
-    s.setName('add').setDescription('Add a .txt, .md or .html article and index it').addAttachmentOption((o) => o.setName('file').setDescription('The article file').setRequired(true)),
+    s
+      .setName('add')
+      .setDescription('Add a .txt, .md or .html article and index it')
+      .addAttachmentOption((o) => o.setName('file').setDescription('The article file').setRequired(true))
+      .addStringOption(libraryOption),
   )
   .addSubcommand((s) =>
-    s.setName('remove').setDescription('Remove an article and its passages').addStringOption((o) => o.setName('name').setDescription('The article file').setRequired(true).setAutocomplete(true)),
+    s
+      .setName('remove')
+      .setDescription('Remove an article and its passages')
+      .addStringOption((o) => o.setName('name').setDescription('The article file').setRequired(true).setAutocomplete(true))
+      .addStringOption(libraryOption),
   );
 
-/** Runs a file operation after the reply was deferred; a refusal (ArticleFileError) becomes the reply. */
-async function fileStep(interaction: ChatInputCommandInteraction, step: () => Promise<unknown>): Promise<boolean> {
+/** A refusal the user can act on (a bad file, a full library, a missing article) becomes the reply. */
+async function refusable(interaction: ChatInputCommandInteraction, step: () => Promise<void>): Promise<void> {
   try {
     await step();
-    return true;
   } catch (err) {
-    if (!(err instanceof ArticleFileError)) throw err;
-    await interaction.editReply(textPayload(safe(err.message)));
-    return false;
+    if (!(err instanceof ArticleFileError) && !(err instanceof ArticleRefused)) throw err;
+    const payload = textPayload(safe(err.message));
+    if (interaction.deferred || interaction.replied) await interaction.editReply(payload);
+    else await interaction.reply({ ...payload, flags: MessageFlags.Ephemeral });
   }
 }
 
-async function add(interaction: ChatInputCommandInteraction, ctx: BotContext): Promise<void> {
+async function add(interaction: ChatInputCommandInteraction, ctx: BotContext, library: LibraryKey): Promise<void> {
   const file = interaction.options.getAttachment('file', true);
-  let name: string;
-  try {
-    name = safeArticleName(file.name);
-    if (file.size > ctx.config.maxFileBytes) throw new ArticleFileError(`The file is larger than the ${Math.round(ctx.config.maxFileBytes / 1048576)} MB limit.`);
-  } catch (err) {
-    if (!(err instanceof ArticleFileError)) throw err;
-    await interaction.reply({ ...textPayload(safe(err.message)), flags: MessageFlags.Ephemeral });
-    return;
-  }
+  const name = safeArticleName(file.name);
+  if (file.size > ctx.config.maxFileBytes) throw new ArticleFileError(`The file is larger than the ${Math.round(ctx.config.maxFileBytes / 1048576)} MB limit.`);
   await interaction.deferReply({ flags: MessageFlags.Ephemeral });
-  if (!(await fileStep(interaction, () => saveArticle(ctx.config.corpusDir, name, file.url, ctx.config.maxFileBytes)))) return;
-  ctx.log.info({ user: interaction.user.id, file: name }, 'article added');
-  const summary = await ctx.reindex();
-  const rec = (await ctx.engine).index.store.manifest.articles[name];
+  const bytes = await downloadArticle(file.url, ctx.config.maxFileBytes);
+  const summary = await ctx.write(async (engine, signal) => {
+    if (library !== SHARED) return addArticle(engine, library, name, bytes, { signal, libraryName: interaction.guild?.name });
+    // The shared library is the corpus folder: the file goes there, so the folder stays its record.
+    if (await engine.store.article(SHARED, name)) throw new ArticleRefused(`An article named "${name}" already exists in the shared library.`);
+    await saveArticle(engine.config.corpusDir, name, bytes);
+    return reindex(engine, { libraries: [SHARED], signal });
+  });
+  ctx.log.info({ user: interaction.user.id, file: name, library }, 'article added');
+  const rec = await (await ctx.engine).store.article(library, name);
   const skipped = summary.skipped.find((s) => s.file === name);
+  const where = library === SHARED ? 'the shared library (every server)' : "this server's library";
   const head = rec
-    ? `Added **${safe(name)}** — “${safe(rec.title)}”, ${rec.labels.length} passages, searchable now.`
+    ? `Added **${safe(name)}** to ${where} — “${safe(rec.title)}”, ${rec.passages} passages, searchable now.`
     : `Saved **${safe(name)}**, but it could not be indexed${skipped ? `: ${safe(skipped.reason)}` : ''}.`;
   await deliver(() => interaction.editReply(textPayload(clip(`${head}\n${summaryText(summary)}`, LIMITS.content))), ctx.log, 'summary');
 }
 
-async function remove(interaction: ChatInputCommandInteraction, ctx: BotContext): Promise<void> {
+async function remove(interaction: ChatInputCommandInteraction, ctx: BotContext, library: LibraryKey): Promise<void> {
   const name = interaction.options.getString('name', true);
   await interaction.deferReply({ flags: MessageFlags.Ephemeral });
-  if (!(await fileStep(interaction, () => removeArticle(ctx.config.corpusDir, name)))) return;
-  ctx.log.info({ user: interaction.user.id, file: name }, 'article removed');
-  const summary = await ctx.reindex();
+  const summary = await ctx.write(async (engine, signal) => {
+    if (!(await engine.store.article(library, name))) {
+      throw new ArticleRefused(`There is no article named "${name}" in ${library === SHARED ? 'the shared library' : "this server's library"}.`);
+    }
+    if (library !== SHARED) return deleteArticle(engine, library, name, { signal });
+    await removeFile(engine.config.corpusDir, name);
+    return reindex(engine, { libraries: [SHARED], signal });
+  });
+  ctx.log.info({ user: interaction.user.id, file: name, library }, 'article removed');
   await deliver(() => interaction.editReply(textPayload(clip(`Removed **${safe(name)}**.\n${summaryText(summary)}`, LIMITS.content))), ctx.log, 'summary');
 }
 
 export async function execute(interaction: ChatInputCommandInteraction, ctx: BotContext): Promise<void> {
-  if (!(await requireAdmin(interaction))) return;
-  if (interaction.options.getSubcommand() === 'add') await add(interaction, ctx);
-  else await remove(interaction, ctx);
+  const library = await libraryToChange(ctx, interaction);
+  if (!library) return;
+  await refusable(interaction, () => (interaction.options.getSubcommand() === 'add' ? add(interaction, ctx, library) : remove(interaction, ctx, library)));
 }
 
+/** Names of the articles the user may remove here; nothing for anyone else. */
 export async function autocomplete(interaction: AutocompleteInteraction, ctx: BotContext): Promise<void> {
-  if (!isAdmin(interaction)) return interaction.respond([]);
+  const choice = choiceOf(interaction);
+  if (!mayChange(ctx, interaction, choice) || (choice === 'server' && !interaction.guildId)) return interaction.respond([]);
+  const library = choice === 'shared' ? SHARED : guildLibrary(interaction.guildId!);
   const typed = interaction.options.getFocused().toLowerCase();
-  const { files } = await listCorpus(ctx.config.corpusDir);
-  const matches = files.filter((f) => f.file.toLowerCase().includes(typed)).slice(0, 25);
-  await interaction.respond(matches.map((f) => ({ name: clip(f.file, 100), value: f.file.slice(0, 100) })));
+  const articles = ctx.isReady() ? await (await ctx.engine).store.articles([library]) : [];
+  const matches = articles.filter((a) => a.file.toLowerCase().includes(typed) || a.title.toLowerCase().includes(typed)).slice(0, 25);
+  await interaction.respond(matches.map((a) => ({ name: clip(`${a.file} — ${a.title}`, 100), value: a.file.slice(0, 100) })));
 }
-

@@ -16,7 +16,7 @@ export const DEFER_AFTER_MS = 1500;
 
 export async function execute(interaction: ChatInputCommandInteraction, ctx: BotContext): Promise<void> {
   const ephemeral = interaction.options.getBoolean('private') ?? false;
-  const work = prepareAnswer(ctx, interaction.user.id, interaction.options.getString('question', true), {
+  const work = prepareAnswer(ctx, interaction.user.id, interaction.options.getString('question', true), interaction.guildId, {
     k: interaction.options.getInteger('sources') ?? undefined,
     ephemeral,
   });

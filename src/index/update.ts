@@ -1,31 +1,21 @@
-// Brings the index in line with the corpus folder. Only new and changed passages are embedded: a file whose
-// size and mtime are unchanged is not even read, and a passage whose text was embedded before (by the same
-// model) reuses its vector. A model or chunker change rebuilds everything. The index being served is never
-// modified: the update works on its own copy read from disk and commits a new generation at the end.
+// Brings the store in line with where articles come from: the corpus folder for the shared library, the
+// uploads kept in the store for a server's library. Only new and changed passages are embedded: a file
+// whose size and mtime are unchanged is not even read, and a passage whose text was embedded before (by
+// the same model) reuses its vector. Vectors are kept as soon as they are computed, so an interrupted run
+// loses no embedding work; the articles themselves change in one commit at the end, all or nothing.
+// A model or chunker change rebuilds every library (vectors are still reused where the text is unchanged).
 import { buildArticle, CHUNKER_VERSION } from '../ingest/article.js';
-import { listCorpus, readSource, type Skipped } from '../ingest/read.js';
+import { listCorpus, readSource, sourceFromBytes, type ReadOutcome, type Skipped } from '../ingest/read.js';
+import { entityTags } from '../ingest/entities.js';
 import type { Article } from '../ingest/types.js';
 import type { Embedder } from '../embed/model.js';
-import { acquireIndexLock } from './lock.js';
-import { buildKeywordIndex } from './keyword.js';
+import { analyze } from '../text/terms.js';
 import { wordCount } from '../text/normalize.js';
-import {
-  emptyStore,
-  liveCount,
-  loadStore,
-  newHnsw,
-  saveStore,
-  sha256,
-  StoreError,
-  titlesOf,
-  vectorOf,
-  type ArticleRecord,
-  type Store,
-  type StoredPassage,
-} from './store.js';
+import { sha256 } from '../text/hash.js';
+import { SHARED, type ArticleRecord, type ChangeSet, type IndexSettings, type LibraryKey, type NewArticle, type Store } from '../store/types.js';
 
 export interface IndexProgress {
-  phase: 'scan' | 'embed' | 'save';
+  phase: 'scan' | 'embed' | 'save' | 'vectors';
   done: number;
   total: number;
 }
@@ -47,14 +37,17 @@ export interface IndexSummary {
   seconds: number;
 }
 
-export interface IndexOptions {
-  corpusDir: string;
-  embeddingsDir: string;
-  maxFileBytes: number;
+export interface UpdateOptions {
+  store: Store;
   embedder: Embedder;
+  /** The shared library's folder. */
+  corpusDir: string;
+  maxFileBytes: number;
   onProgress?: (p: IndexProgress) => void;
   onLockWait?: () => void;
   lockWaitMs?: number;
+  /** Stops before the commit (nothing changes; vectors computed so far are kept for next time). */
+  signal?: AbortSignal;
 }
 
 /** Fewer words than this after cleaning is a page without an article (a menu, a stub). */
@@ -65,177 +58,258 @@ export function passageTokenBudget(embedder: Embedder): number {
   return Math.min(embedder.preset.maxTokens, 512) - 24;
 }
 
-function removeArticle(store: Store, rec: ArticleRecord): number {
-  store.keyword.dropArticle(rec.docId);
-  for (const label of rec.labels) {
-    const p = store.passages[label];
-    if (p) {
-      store.keyword.remove(p);
-      store.hnsw.markDelete(label);
-      store.passages[label] = null;
-      store.manifest.hnsw.deleted++;
-    }
+export function settingsFor(embedder: Embedder): IndexSettings {
+  return { modelId: embedder.modelId, dims: embedder.dims, chunkerVersion: CHUNKER_VERSION, maxTokens: passageTokenBudget(embedder) };
+}
+
+/** What a library is made from: a folder of files, or the uploads kept with its articles. */
+type Origin = { kind: 'folder'; dir: string } | { kind: 'stored' };
+
+const originOf = (library: LibraryKey, corpusDir: string): Origin => (library === SHARED ? { kind: 'folder', dir: corpusDir } : { kind: 'stored' });
+
+function emptySummary(): IndexSummary {
+  return { files: 0, passages: 0, embedded: 0, reused: 0, removed: 0, added: [], updated: [], deleted: [], skipped: [], warnings: [], rebuilt: null, changed: false, seconds: 0 };
+}
+
+export class AbortedError extends Error {
+  constructor() {
+    super('indexing was stopped before it committed; nothing changed');
   }
-  delete store.manifest.articles[rec.file];
-  return rec.labels.length;
 }
 
-/** Re-packs the graph without deleted slots once they are a quarter of it (they still cost memory). */
-function compactIfNeeded(store: Store): Store {
-  const { deleted } = store.manifest.hnsw;
-  if (deleted < 64 || deleted < store.passages.length / 4) return store;
-  const live = store.passages.filter((p): p is StoredPassage => p !== null);
-  const hnsw = newHnsw(store.manifest.dims, live.length + 16);
-  const relabel = new Map<number, number>();
-  const passages = live.map((p, i) => {
-    hnsw.addPoint(Array.from(vectorOf(store, p.label)), i);
-    relabel.set(p.label, i);
-    return { ...p, label: i };
-  });
-  for (const rec of Object.values(store.manifest.articles)) rec.labels = rec.labels.map((l) => relabel.get(l)!).filter((l) => l !== undefined);
-  const keyword = buildKeywordIndex(passages, titlesOf(store));
-  return { manifest: { ...store.manifest, hnsw: { ...store.manifest.hnsw, deleted: 0 } }, passages, hnsw, keyword };
+/** An article ready to commit, and what its passages need embedded. */
+interface Prepared {
+  article: NewArticle;
+  replaces: ArticleRecord | null;
 }
 
-export async function updateIndex(opts: IndexOptions): Promise<{ store: Store; summary: IndexSummary }> {
-  const t0 = performance.now();
-  const release = await acquireIndexLock(opts.embeddingsDir, { waitMs: opts.lockWaitMs, onWait: opts.onLockWait });
+/** Cleans and splits one decoded file into an article with analysed, tagged passages. */
+export function prepareArticle(outcome: Extract<ReadOutcome, { ok: true }>, library: LibraryKey, maxTokens: number, stat: { size: number; mtimeMs: number }, keepUpload: boolean): { article: NewArticle; built: Article } | string {
+  const built = buildArticle(outcome.source, maxTokens);
+  if (built.passages.reduce((n, p) => n + wordCount(p.text), 0) < MIN_ARTICLE_WORDS) return 'no article text left after cleaning';
+  const { passages, docId: _d, ...meta } = built;
+  const article: NewArticle = {
+    ...meta,
+    library,
+    hash: sha256(outcome.bytes),
+    size: stat.size,
+    mtimeMs: stat.mtimeMs,
+    titleTerms: [...new Set(analyze(built.title))],
+    passages: passages.map((p) => ({ ...p, hash: sha256(p.searchText), terms: analyze(p.searchText), tags: entityTags(p.text) })),
+    ...(keepUpload ? { upload: outcome.bytes } : {}),
+  };
+  return { article, built };
+}
+
+/** Embeds what has no vector yet (each distinct text once), keeping vectors as they are computed. */
+async function embedMissing(opts: UpdateOptions, prepared: Prepared[], summary: IndexSummary): Promise<void> {
+  const { store, embedder } = opts;
+  const texts = new Map<string, string>();
+  let total = 0;
+  for (const { article } of prepared) for (const p of article.passages) {
+    total++;
+    texts.set(p.hash, p.searchText);
+  }
+  const cached = await store.cachedVectors(embedder.modelId, [...texts.keys()]);
+  const todo = [...texts].filter(([hash]) => !cached.has(hash));
+  summary.embedded = todo.length;
+  summary.reused = total - todo.length;
+  const CHUNK = 256;
+  for (let i = 0; i < todo.length; i += CHUNK) {
+    if (opts.signal?.aborted) throw new AbortedError();
+    opts.onProgress?.({ phase: 'embed', done: i, total: todo.length });
+    const slice = todo.slice(i, i + CHUNK);
+    const vectors = await embedder.embedPassages(slice.map(([, t]) => t));
+    await store.cacheVectors(embedder.modelId, new Map(slice.map(([hash], j) => [hash, vectors[j]])));
+  }
+  if (todo.length) opts.onProgress?.({ phase: 'embed', done: todo.length, total: todo.length });
+}
+
+/** Decides whether the whole store must be rebuilt for this model and chunker. */
+async function rebuildReason(store: Store, settings: IndexSettings): Promise<string | null> {
+  const old = await store.settings();
+  if (!old) return 'no index yet';
+  if (old.modelId !== settings.modelId) return `the model changed (${old.modelId} → ${settings.modelId})`;
+  if (old.dims !== settings.dims) return 'the model dimensions changed';
+  if (old.chunkerVersion !== settings.chunkerVersion || old.maxTokens !== settings.maxTokens) return 'the passage splitter changed';
+  return null;
+}
+
+/** Reads a library's articles from its origin and decides what to add, replace, remove or touch. */
+async function plan(opts: UpdateOptions, library: LibraryKey, known: Map<string, ArticleRecord>, summary: IndexSummary, changes: ChangeSet, prepared: Prepared[], maxTokens: number): Promise<void> {
+  const origin = originOf(library, opts.corpusDir);
+  const { store } = opts;
+  if (origin.kind === 'folder') {
+    const { files, skipped } = await listCorpus(origin.dir);
+    summary.skipped.push(...skipped);
+    const present = new Set(files.map((f) => f.file));
+    const kept = new Set(skipped.map((s) => s.file));
+    let scanned = 0;
+    for (const f of files) {
+      if (opts.signal?.aborted) throw new AbortedError();
+      opts.onProgress?.({ phase: 'scan', done: scanned++, total: files.length });
+      const rec = known.get(f.file) ?? null;
+      if (rec && rec.size === f.size && rec.mtimeMs === f.mtimeMs) continue;
+      const outcome = await readSource(origin.dir, f.file, opts.maxFileBytes);
+      if (!outcome.ok) {
+        summary.skipped.push({ file: outcome.file, reason: outcome.reason + (rec ? ' (the previously indexed version is kept)' : '') });
+        continue;
+      }
+      if (rec && rec.hash === sha256(outcome.bytes)) {
+        (changes.touchArticles ??= []).push({ id: rec.id, mtimeMs: f.mtimeMs }); // touched, not changed
+        continue;
+      }
+      const made = prepareArticle(outcome, library, maxTokens, f, false);
+      if (typeof made === 'string') {
+        summary.skipped.push({ file: f.file, reason: made });
+        if (rec) (changes.removeArticles ??= []).push(rec.id);
+        continue;
+      }
+      for (const w of made.article.warnings) summary.warnings.push({ file: f.file, message: w });
+      (rec ? summary.updated : summary.added).push(f.file);
+      prepared.push({ article: made.article, replaces: rec });
+    }
+    for (const rec of known.values()) {
+      if (!present.has(rec.file) && !kept.has(rec.file)) {
+        summary.deleted.push(rec.file);
+        (changes.removeArticles ??= []).push(rec.id);
+      }
+    }
+    return;
+  }
+  // A stored library changes only through uploads and removals; an update re-makes its articles from
+  // their uploads (after a model or chunker change).
+  for (const rec of known.values()) {
+    if (opts.signal?.aborted) throw new AbortedError();
+    const bytes = await store.source(rec.id);
+    const outcome: ReadOutcome = bytes ? sourceFromBytes(rec.file, bytes) : { ok: false, file: rec.file, reason: 'its upload is missing from the store' };
+    const made = outcome.ok ? prepareArticle(outcome, library, maxTokens, rec, true) : outcome.reason;
+    if (typeof made === 'string') {
+      summary.skipped.push({ file: rec.file, reason: made });
+      continue;
+    }
+    summary.updated.push(rec.file);
+    prepared.push({ article: made.article, replaces: rec });
+  }
+}
+
+async function finish(opts: UpdateOptions, summary: IndexSummary, changes: ChangeSet, prepared: Prepared[], scope: LibraryKey[], t0: number): Promise<IndexSummary> {
+  await embedMissing(opts, prepared, summary);
+  for (const { replaces } of prepared) if (replaces) (changes.removeArticles ??= []).push(replaces.id);
+  changes.addArticles = prepared.map((p) => p.article);
+  summary.changed =
+    !!changes.reset || !!changes.settings || !!changes.removeArticles?.length || !!changes.addArticles.length || !!changes.touchArticles?.length || !!changes.libraries?.length;
+  if (opts.signal?.aborted) throw new AbortedError();
+  if (summary.changed) {
+    opts.onProgress?.({ phase: 'save', done: 0, total: 1 });
+    const result = await opts.store.commit(changes);
+    summary.removed = result.removedPassages;
+  }
+  const articles = await opts.store.articles(scope);
+  summary.files = articles.length;
+  summary.passages = articles.reduce((n, a) => n + a.passages, 0);
+  summary.seconds = (performance.now() - t0) / 1000;
+  return summary;
+}
+
+async function locked<T>(opts: UpdateOptions, fn: () => Promise<T>): Promise<T> {
+  const release = await opts.store.lockWriter({ waitMs: opts.lockWaitMs, onWait: opts.onLockWait });
   try {
-    return await update(opts, t0);
+    return await fn();
   } finally {
     await release().catch(() => {});
   }
 }
 
-async function update(opts: IndexOptions, t0: number): Promise<{ store: Store; summary: IndexSummary }> {
-  const { embedder } = opts;
-  const maxTokens = passageTokenBudget(embedder);
-  const summary: IndexSummary = {
-    files: 0, passages: 0, embedded: 0, reused: 0, removed: 0, added: [], updated: [], deleted: [],
-    skipped: [], warnings: [], rebuilt: null, changed: false, seconds: 0,
-  };
-
-  let old: Store | null = null;
-  try {
-    old = loadStore(opts.embeddingsDir);
-  } catch (err) {
-    if (!(err instanceof StoreError)) throw err;
-    summary.rebuilt = `the previous index could not be used (${err.message})`;
-  }
-  if (!old && !summary.rebuilt) summary.rebuilt = 'no index yet';
-  if (old && old.manifest.modelId !== embedder.modelId) summary.rebuilt = `the model changed (${old.manifest.modelId} → ${embedder.modelId})`;
-  else if (old && (old.manifest.chunkerVersion !== CHUNKER_VERSION || old.manifest.maxTokens !== maxTokens)) summary.rebuilt = 'the passage splitter changed';
-  else if (old && old.manifest.dims !== embedder.dims) summary.rebuilt = 'the model dimensions changed';
-
-  // Vectors that can be reused, by content hash; only from an index built by this same model.
-  const cache = new Map<string, number>();
-  if (old && old.manifest.modelId === embedder.modelId && old.manifest.dims === embedder.dims) {
-    for (const p of old.passages) if (p) cache.set(p.hash, p.label);
-  }
-  let store: Store = old && !summary.rebuilt ? old : emptyStore(embedder.modelId, embedder.dims, CHUNKER_VERSION, maxTokens);
-  const known = store.manifest.articles;
-
-  const { files, skipped } = await listCorpus(opts.corpusDir);
-  summary.skipped.push(...skipped);
-  const present = new Set(files.map((f) => f.file));
-  const fresh: { article: Article; hash: string; size: number; mtimeMs: number }[] = [];
-  let scanned = 0;
-  for (const f of files) {
-    opts.onProgress?.({ phase: 'scan', done: scanned++, total: files.length });
-    const rec = known[f.file];
-    if (rec && rec.size === f.size && rec.mtimeMs === f.mtimeMs) continue;
-    const outcome = await readSource(opts.corpusDir, f.file, opts.maxFileBytes);
-    if (!outcome.ok) {
-      summary.skipped.push({ file: outcome.file, reason: outcome.reason + (rec ? ' (the previously indexed version is kept)' : '') });
-      continue;
+/**
+ * Re-reads `libraries` (default: the shared library) from where their articles come from. When the model
+ * or chunker changed, every library in the store is rebuilt, whatever was asked.
+ */
+export async function updateIndex(opts: UpdateOptions, libraries: LibraryKey[] = [SHARED]): Promise<IndexSummary> {
+  const t0 = performance.now();
+  return locked(opts, async () => {
+    const { store, embedder } = opts;
+    const settings = settingsFor(embedder);
+    const summary = emptySummary();
+    summary.rebuilt = await rebuildReason(store, settings);
+    const changes: ChangeSet = {};
+    let targets = [...new Set(libraries)];
+    if (summary.rebuilt) {
+      changes.settings = settings;
+      changes.reset = true;
+      targets = [...new Set([...targets, ...(await store.libraries()).map((l) => l.key)])];
     }
-    const hash = sha256(outcome.bytes);
-    if (rec && rec.hash === hash) {
-      rec.mtimeMs = f.mtimeMs; // touched, not changed
-      summary.changed = true;
-      continue;
+    changes.libraries = [];
+    const existing = new Set((await store.libraries()).map((l) => l.key));
+    for (const lib of targets) if (!existing.has(lib)) changes.libraries.push({ key: lib });
+    const prepared: Prepared[] = [];
+    for (const lib of targets) {
+      const known = summary.rebuilt ? new Map<string, ArticleRecord>() : new Map((await store.articles([lib])).map((a) => [a.file, a]));
+      if (summary.rebuilt && originOf(lib, opts.corpusDir).kind === 'stored') {
+        // A reset drops the records; the uploads are read first so they can be re-made.
+        for (const a of await store.articles([lib])) known.set(a.file, a);
+      }
+      await plan(opts, lib, known, summary, changes, prepared, settings.maxTokens);
     }
-    const article = buildArticle(outcome.source, maxTokens);
-    for (const w of article.warnings) summary.warnings.push({ file: f.file, message: w });
-    if (article.passages.reduce((n, p) => n + wordCount(p.text), 0) < MIN_ARTICLE_WORDS) {
-      summary.skipped.push({ file: f.file, reason: 'no article text left after cleaning' });
-      if (rec) summary.removed += removeArticle(store, rec);
-      continue;
+    // After a reset the old records are gone: nothing to replace or remove.
+    if (summary.rebuilt) {
+      for (const p of prepared) p.replaces = null;
+      changes.removeArticles = [];
+      changes.touchArticles = [];
     }
-    (rec ? summary.updated : summary.added).push(f.file);
-    fresh.push({ article, hash, size: f.size, mtimeMs: f.mtimeMs });
-  }
-  // Vectors to reuse are read before anything is deleted: a renamed or edited file finds its unchanged
-  // paragraphs among the passages about to be removed.
-  const hashes = new Map(fresh.map(({ article }) => [article, article.passages.map((p) => sha256(p.searchText))]));
-  const vectors = new Map<string, Float32Array>();
-  for (const hs of hashes.values()) {
-    for (const hash of hs) {
-      const label = cache.get(hash);
-      if (label !== undefined && !vectors.has(hash)) vectors.set(hash, vectorOf(old!, label));
+    return finish(opts, summary, changes, prepared, targets, t0);
+  });
+}
+
+export class ArticleRefused extends Error {}
+
+/** Adds one uploaded article to a library (no folder involved): cleaned, embedded and committed at once. */
+export async function addUpload(
+  opts: UpdateOptions,
+  library: LibraryKey,
+  file: string,
+  bytes: Buffer,
+  limits: { maxArticles?: number; maxBytes?: number } = {},
+  libraryName?: string,
+): Promise<IndexSummary> {
+  const t0 = performance.now();
+  return locked(opts, async () => {
+    const settings = settingsFor(opts.embedder);
+    const summary = emptySummary();
+    if (await rebuildReason(opts.store, settings)) throw new ArticleRefused('The index is being rebuilt for a new model; try again when /reindex has finished.');
+    if (await opts.store.article(library, file)) throw new ArticleRefused(`An article named "${file}" already exists. Remove it first with /article remove, or rename the file.`);
+    const current = await opts.store.articles([library]);
+    if (limits.maxArticles !== undefined && current.length + 1 > limits.maxArticles) {
+      throw new ArticleRefused(`This server's library is full: it holds ${current.length} articles, the limit is ${limits.maxArticles}. Remove one first.`);
     }
-  }
-
-  const kept = new Set(summary.skipped.map((s) => s.file));
-  for (const rec of Object.values(known)) {
-    if (!present.has(rec.file) && !kept.has(rec.file)) {
-      summary.deleted.push(rec.file);
-      summary.removed += removeArticle(store, rec);
+    const used = current.reduce((n, a) => n + a.size, 0);
+    if (limits.maxBytes !== undefined && used + bytes.length > limits.maxBytes) {
+      throw new ArticleRefused(`This server's library would exceed its ${(limits.maxBytes / 1048576).toFixed(0)} MB limit (${(used / 1048576).toFixed(1)} MB used). Remove an article first.`);
     }
-  }
-  for (const { article } of fresh) {
-    const rec = known[article.file];
-    if (rec) summary.removed += removeArticle(store, rec);
-  }
+    const outcome = sourceFromBytes(file, bytes);
+    if (!outcome.ok) throw new ArticleRefused(`That file cannot be used: ${outcome.reason}.`);
+    const made = prepareArticle(outcome, library, settings.maxTokens, { size: bytes.length, mtimeMs: Date.now() }, library !== SHARED);
+    if (typeof made === 'string') throw new ArticleRefused(`That file cannot be used: ${made}.`);
+    for (const w of made.article.warnings) summary.warnings.push({ file, message: w });
+    summary.added.push(file);
+    const lib = (await opts.store.libraries()).find((l) => l.key === library);
+    const changes: ChangeSet = lib && (!libraryName || lib.name === libraryName) ? {} : { libraries: [{ key: library, name: libraryName }] };
+    return finish(opts, summary, changes, [{ article: made.article, replaces: null }], [library], t0);
+  });
+}
 
-  // Embed what has not been embedded before (each distinct text once).
-  const texts = new Map<string, string>();
-  let passages = 0;
-  for (const [article, hs] of hashes) {
-    passages += hs.length;
-    article.passages.forEach((p, i) => {
-      if (!vectors.has(hs[i])) texts.set(hs[i], p.searchText);
-    });
-  }
-  if (texts.size) {
-    const entries = [...texts.entries()];
-    opts.onProgress?.({ phase: 'embed', done: 0, total: entries.length });
-    const out = await embedder.embedPassages(entries.map(([, t]) => t), (done) =>
-      opts.onProgress?.({ phase: 'embed', done, total: entries.length }),
-    );
-    entries.forEach(([hash], i) => vectors.set(hash, out[i]));
-  }
-  summary.embedded = texts.size;
-  summary.reused = passages - texts.size;
-
-  const needed = store.passages.length + passages;
-  if (needed > store.hnsw.getMaxElements()) store.hnsw.resizeIndex(Math.max(needed, store.hnsw.getMaxElements() * 2));
-  for (const { article, hash, size, mtimeMs } of fresh) {
-    const labels: number[] = [];
-    store.keyword.setTitle(article.docId, article.title);
-    const hs = hashes.get(article)!;
-    article.passages.forEach((p, i) => {
-      const h = hs[i];
-      const vec = vectors.get(h)!;
-      const label = store.passages.length;
-      store.hnsw.addPoint(Array.from(vec), label);
-      const stored = { ...p, label, hash: h };
-      store.passages.push(stored);
-      store.keyword.add(stored);
-      labels.push(label);
-    });
-    const { passages: _p, ...meta } = article;
-    known[article.file] = { ...meta, hash, size, mtimeMs, labels };
-  }
-  store = compactIfNeeded(store);
-
-  summary.changed ||= fresh.length > 0 || summary.removed > 0 || summary.rebuilt !== null;
-  if (summary.changed) {
-    opts.onProgress?.({ phase: 'save', done: 0, total: 1 });
-    saveStore(opts.embeddingsDir, store);
-  }
-  summary.files = Object.keys(store.manifest.articles).length;
-  summary.passages = liveCount(store);
-  summary.seconds = (performance.now() - t0) / 1000;
-  return { store, summary };
+/** Removes articles from a library by file name. */
+export async function removeArticles(opts: UpdateOptions, library: LibraryKey, files: string[]): Promise<IndexSummary> {
+  const t0 = performance.now();
+  return locked(opts, async () => {
+    const summary = emptySummary();
+    const changes: ChangeSet = { removeArticles: [] };
+    for (const file of files) {
+      const rec = await opts.store.article(library, file);
+      if (!rec) throw new ArticleRefused(`There is no article named "${file}" in this library.`);
+      changes.removeArticles!.push(rec.id);
+      summary.deleted.push(file);
+    }
+    return finish(opts, summary, changes, [], [library], t0);
+  });
 }

@@ -199,8 +199,7 @@ function fromHtml(file: string, html: string): SourceText | { error: string } {
 /** Reads one corpus file into text; for HTML the text is the article Readability extracts. */
 export async function readSource(corpusDir: string, file: string, maxBytes: number): Promise<ReadOutcome> {
   const abs = path.join(corpusDir, file);
-  const format = FORMATS[path.extname(file).toLowerCase()];
-  if (!format) return { ok: false, file, reason: 'unsupported type (use .txt, .md or .html)' };
+  if (!FORMATS[path.extname(file).toLowerCase()]) return { ok: false, file, reason: 'unsupported type (use .txt, .md or .html)' };
   let bytes: Buffer;
   try {
     const st = await fs.stat(abs);
@@ -211,6 +210,13 @@ export async function readSource(corpusDir: string, file: string, maxBytes: numb
   } catch (err) {
     return { ok: false, file, reason: errorReason(err) };
   }
+  return sourceFromBytes(file, bytes);
+}
+
+/** Decodes an article's bytes (a corpus file, or an upload kept in the store) into text. */
+export function sourceFromBytes(file: string, bytes: Buffer): ReadOutcome {
+  const format = FORMATS[path.extname(file).toLowerCase()];
+  if (!format) return { ok: false, file, reason: 'unsupported type (use .txt, .md or .html)' };
   if (bytes.length === 0) return { ok: false, file, reason: 'empty file' };
   const decoded = decode(bytes);
   if ('error' in decoded) return { ok: false, file, reason: decoded.error };

@@ -26,5 +26,5 @@ export function fuse(candidates: Candidate[], denseWeight: number, opts = FUSION
         opts.contextWeight * c.context +
         (c.typed ? opts.typeBonus : 0),
     }))
-    .sort((a, b) => b.score - a.score || a.label - b.label);
+    .sort((a, b) => b.score - a.score || a.id - b.id);
 }

@@ -1,11 +1,9 @@
 // From fused candidates to the passages worth quoting: near-duplicates collapse into one, one article
 // may not fill every slot unless it is clearly the answer, and the whole answer is withheld when the
 // best passage does not really match the question.
-import type { Store } from '../index/store.js';
 import { letterKey } from '../text/normalize.js';
-import type { KeywordIndex } from '../index/keyword.js';
 import type { Fused } from './fuse.js';
-import { analyze } from '../text/terms.js';
+import type { Rarity } from './keyword.js';
 
 export const RANK_DEFAULTS = {
   perArticle: 2,
@@ -31,44 +29,41 @@ function jaccard(a: Set<string>, b: Set<string>): number {
   return inter / (a.size + b.size - inter || 1);
 }
 
-export function selectPassages(fused: Fused[], store: Store, k: number, opts = RANK_DEFAULTS): Fused[] {
-  const chosen: { f: Fused; key: string; terms: Set<string>; doc: string }[] = [];
-  const perDoc = new Map<string, number>();
+export function selectPassages(fused: Fused[], k: number, opts = RANK_DEFAULTS): Fused[] {
+  const chosen: { f: Fused; key: string; terms: Set<string> }[] = [];
+  const perArticle = new Map<number, number>();
   const top = fused[0]?.score ?? 0;
-  const docOf = (f: Fused) => store.passages[f.label]!.docId;
-  const topDoc = fused[0] ? docOf(fused[0]) : '';
-  const alternative = fused.find((f) => docOf(f) !== topDoc);
+  const topArticle = fused[0]?.passage.articleId;
+  const alternative = fused.find((f) => f.passage.articleId !== topArticle);
   const oneArticle = !alternative || alternative.score < opts.alternativeShare * top;
   for (const f of fused) {
     if (chosen.length >= k) break;
-    const p = store.passages[f.label];
-    if (!p) continue;
+    const p = f.passage;
     const key = letterKey(p.text);
-    const terms = new Set(analyze(p.searchText));
+    const terms = new Set(p.terms);
     const dup = chosen.some((c) => c.key === key || c.key.includes(key) || key.includes(c.key) || jaccard(c.terms, terms) >= opts.duplicateJaccard);
     if (dup) continue;
-    const n = perDoc.get(p.docId) ?? 0;
-    if (n >= opts.perArticle && !(oneArticle && p.docId === topDoc)) continue;
-    perDoc.set(p.docId, n + 1);
-    chosen.push({ f, key, terms, doc: p.docId });
+    const n = perArticle.get(p.articleId) ?? 0;
+    if (n >= opts.perArticle && !(oneArticle && p.articleId === topArticle)) continue;
+    perArticle.set(p.articleId, n + 1);
+    chosen.push({ f, key, terms });
   }
   return chosen.map((c) => c.f);
 }
 
-export function evidenceOf(top: Fused | undefined, docId: string, terms: string[], keyword: KeywordIndex, opts = RANK_DEFAULTS): Evidence {
+export function evidenceOf(top: Fused | undefined, articleTerms: ReadonlySet<string>, terms: string[], rarity: Rarity, opts = RANK_DEFAULTS): Evidence {
   const unique = [...new Set(terms)];
   if (!top || unique.length === 0) return { coverage: 0, cosine: top?.cosine ?? 0, terms: unique.length };
   // A word the passage lacks but its article has (the name of who held the talks, in the paragraph
-  // before) counts for half: the passage is quoted as part of that article.
+  // before) counts for part: the passage is quoted as part of that article.
   const matched = new Set(top.terms);
-  const article = keyword.articleTerms(docId);
   let all = 0;
   let hit = 0;
   for (const t of unique) {
-    const w = keyword.idf(t);
+    const w = rarity.idf(t);
     all += w;
     if (matched.has(t)) hit += w;
-    else if (article.has(t)) hit += w * opts.articleCredit;
+    else if (articleTerms.has(t)) hit += w * opts.articleCredit;
   }
   return { coverage: all > 0 ? hit / all : 0, cosine: top.cosine, terms: unique.length };
 }

@@ -1,12 +1,13 @@
-// Candidates from both legs: the HNSW neighbours of the question vector and the BM25 matches of its
-// words. Every candidate gets both scores (exact cosine from its stored vector, BM25 0 when no word
-// matches), so fusion compares like with like.
-import { liveCount, vectorOf, type Store } from '../index/store.js';
-import type { KeywordIndex } from '../index/keyword.js';
+// Candidates from both legs: the nearest passages to the question vector and the BM25 matches of its
+// words, all within the asker's scope. Every candidate gets both scores (exact cosine from its stored
+// vector, BM25 0 when no word matches), so fusion compares like with like.
+import type { Scope, Store, StoredPassage } from '../store/types.js';
 import { hasType, type AnswerType } from './answer-type.js';
+import { keywordSearch, type Rarity } from './keyword.js';
 
 export interface Candidate {
-  label: number;
+  id: number;
+  passage: StoredPassage;
   bm25: number;
   cosine: number;
   /** Question terms (analysed) that the passage contains. */
@@ -17,42 +18,44 @@ export interface Candidate {
   typed: boolean;
 }
 
-function dot(a: Float32Array, b: Float32Array): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i] * b[i];
-  return s;
-}
-
-export function denseNeighbours(store: Store, qvec: Float32Array, k: number): { label: number; cosine: number }[] {
-  const n = Math.min(k, liveCount(store));
-  if (n <= 0) return [];
-  const res = store.hnsw.searchKnn(Array.from(qvec), n);
-  return res.neighbors.map((label, i) => ({ label, cosine: 1 - res.distances[i] }));
-}
-
 export interface Query {
   terms: string[];
   vector: Float32Array;
   type: AnswerType | null;
 }
 
-export function retrieve(store: Store, keyword: KeywordIndex, query: Query, depth: number): Candidate[] {
-  const { terms, vector: qvec } = query;
-  const byLabel = new Map<number, Candidate>();
-  for (const hit of keyword.search(terms, depth, (label) => store.passages[label]?.searchText)) byLabel.set(hit.label, { label: hit.label, bm25: hit.score, cosine: NaN, terms: hit.terms, context: 0, typed: false });
-  for (const { label, cosine } of denseNeighbours(store, qvec, depth)) {
-    const c = byLabel.get(label);
-    if (c) c.cosine = cosine;
-    else byLabel.set(label, { label, bm25: 0, cosine, terms: [], context: 0, typed: false });
+export interface Retrieved {
+  candidates: Candidate[];
+  rarity: Rarity;
+  /** Each candidate article's terms (title and text). */
+  articleTerms: Map<number, Set<string>>;
+}
+
+export async function retrieve(store: Store, scope: Scope, query: Query, depth: number): Promise<Retrieved> {
+  const [{ hits, rarity }, near] = await Promise.all([keywordSearch(store, scope, query.terms, depth), store.nearest(scope, query.vector, depth)]);
+  const bm25 = new Map(hits.map((h) => [h.id, h]));
+  const cosine = new Map(near.map((n) => [n.id, n.cosine]));
+  const ids = [...new Set([...bm25.keys(), ...cosine.keys()])];
+  const missing = ids.filter((id) => !cosine.has(id));
+  const [exact, passages] = await Promise.all([store.similarity(missing, query.vector), store.passages(ids)]);
+  for (const [id, c] of exact) cosine.set(id, c);
+  const articleTerms = await store.articleTerms([...new Set([...passages.values()].map((p) => p.articleId))]);
+  const unique = [...new Set(query.terms)];
+  const totalIdf = unique.reduce((s, t) => s + rarity.idf(t), 0);
+  const candidates: Candidate[] = [];
+  for (const id of ids) {
+    const passage = passages.get(id);
+    if (!passage) continue; // removed since the search began
+    const article = articleTerms.get(passage.articleId) ?? new Set<string>();
+    candidates.push({
+      id,
+      passage,
+      bm25: bm25.get(id)?.score ?? 0,
+      cosine: cosine.get(id) ?? 0,
+      terms: bm25.get(id)?.terms ?? [],
+      context: totalIdf > 0 ? unique.reduce((s, t) => s + (article.has(t) ? rarity.idf(t) : 0), 0) / totalIdf : 0,
+      typed: query.type !== null && hasType(passage.text, query.type),
+    });
   }
-  const unique = [...new Set(terms)];
-  const totalIdf = unique.reduce((s, t) => s + keyword.idf(t), 0);
-  for (const c of byLabel.values()) {
-    if (Number.isNaN(c.cosine)) c.cosine = dot(qvec, vectorOf(store, c.label));
-    const p = store.passages[c.label]!;
-    const article = keyword.articleTerms(p.docId);
-    c.context = totalIdf > 0 ? unique.reduce((s, t) => s + (article.has(t) ? keyword.idf(t) : 0), 0) / totalIdf : 0;
-    c.typed = query.type !== null && hasType(p.text, query.type);
-  }
-  return [...byLabel.values()];
+  return { candidates, rarity, articleTerms };
 }

@@ -1,0 +1,68 @@
+// BM25 over the passages in scope. The store finds the passages that hold the question's words (FTS5 or
+// PostgreSQL full-text search) and keeps the term statistics of each library; the score itself is computed
+// here, the same way for every store, from statistics over exactly the libraries the asker may see, so a
+// small server's articles rank as they would alone and stores of both kinds give the same answers.
+import type { KeywordCandidate, Scope, Store, TermStats } from '../store/types.js';
+
+export interface KeywordHit {
+  id: number;
+  score: number;
+  /** Question terms the passage contains. */
+  terms: string[];
+}
+
+/** BM25 parameters, chosen with `npm run eval:squad` (docs/benchmarks.md). */
+export const BM25 = { k: 1.2, b: 0.75 };
+
+/**
+ * On a large scope, a question word found in many passages would make the engine score every one of them.
+ * There, candidates come from the question's rarer words, and each candidate is then scored on all of them:
+ * a passage holding none of the rare words could only rank on common ones, which carry little weight.
+ */
+export const LARGE_SCOPE = { docs: 20_000, commonShare: 0.02, candidates: 300 };
+/** On a small scope every passage holding a question word is scored, up to this many. */
+export const SMALL_SCOPE_CANDIDATES = 2_000;
+
+export interface Rarity {
+  stats: TermStats;
+  idf(term: string): number;
+}
+
+export function rarity(stats: TermStats): Rarity {
+  const n = stats.docs;
+  return {
+    stats,
+    // Lucene's BM25 idf: never negative; a word no passage holds gets the highest idf this scope can give.
+    idf: (term) => Math.log(1 + (n - (stats.df.get(term) ?? 0) + 0.5) / ((stats.df.get(term) ?? 0) + 0.5)),
+  };
+}
+
+export function bm25(c: KeywordCandidate, query: readonly string[], r: Rarity, params = BM25): KeywordHit {
+  const avg = r.stats.docs > 0 ? r.stats.tokens / r.stats.docs : 1;
+  const wanted = new Set(query);
+  const tf = new Map<string, number>();
+  for (const t of c.terms) if (wanted.has(t)) tf.set(t, (tf.get(t) ?? 0) + 1);
+  let score = 0;
+  const norm = params.k * (1 - params.b + (params.b * c.terms.length) / avg);
+  for (const [t, f] of tf) score += r.idf(t) * ((f * (params.k + 1)) / (f + norm));
+  return { id: c.id, score, terms: [...tf.keys()] };
+}
+
+export async function keywordSearch(store: Store, scope: Scope, terms: readonly string[], limit: number, params = BM25): Promise<{ hits: KeywordHit[]; rarity: Rarity }> {
+  const unique = [...new Set(terms)];
+  const r = rarity(await store.termStats(scope, unique));
+  const n = r.stats.docs;
+  const present = unique.filter((t) => (r.stats.df.get(t) ?? 0) > 0);
+  if (n === 0 || present.length === 0) return { hits: [], rarity: r };
+  let asked = present;
+  let cap = SMALL_SCOPE_CANDIDATES;
+  if (n >= LARGE_SCOPE.docs) {
+    const byDf = [...present].sort((a, b) => r.stats.df.get(a)! - r.stats.df.get(b)!);
+    asked = byDf.filter((t) => r.stats.df.get(t)! <= n * LARGE_SCOPE.commonShare);
+    if (asked.length === 0) asked = byDf.slice(0, 1);
+    cap = LARGE_SCOPE.candidates;
+  }
+  const candidates = await store.keywordCandidates(scope, asked, Math.max(cap, limit));
+  const hits = candidates.map((c) => bm25(c, unique, r, params)).sort((a, b) => b.score - a.score || a.id - b.id);
+  return { hits: hits.slice(0, limit), rarity: r };
+}

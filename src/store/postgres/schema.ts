@@ -1,0 +1,116 @@
+// The PostgreSQL store's schema, as numbered migrations run at start under an advisory lock, so several
+// processes starting together migrate once. Never edit a migration that has shipped: add the next one.
+import type pg from 'pg';
+
+const MIGRATIONS: string[] = [
+  // 1: the store of record, as in the embedded store; vectors in pgvector, words in a GIN-indexed tsvector.
+  `
+  CREATE EXTENSION IF NOT EXISTS vector;
+  CREATE TABLE meta (key text PRIMARY KEY, value text NOT NULL);
+  CREATE TABLE libraries (
+    id serial PRIMARY KEY,
+    key text NOT NULL UNIQUE,
+    name text,
+    created_at text NOT NULL,
+    left_at text,
+    passages integer NOT NULL DEFAULT 0,
+    tokens bigint NOT NULL DEFAULT 0
+  );
+  CREATE TABLE articles (
+    id serial PRIMARY KEY,
+    library_id integer NOT NULL REFERENCES libraries(id),
+    file text NOT NULL,
+    format text NOT NULL,
+    hash text NOT NULL,
+    size bigint NOT NULL,
+    mtime_ms double precision NOT NULL,
+    title text NOT NULL,
+    title_is_fallback boolean NOT NULL,
+    outlet text,
+    byline text,
+    date text,
+    url text,
+    warnings text NOT NULL,
+    title_terms text NOT NULL,
+    terms text NOT NULL,
+    passages integer NOT NULL,
+    added_at text NOT NULL,
+    source bytea,
+    UNIQUE (library_id, file)
+  );
+  CREATE TABLE passages (
+    id bigserial PRIMARY KEY,
+    article_id integer NOT NULL REFERENCES articles(id),
+    library_id integer NOT NULL,
+    paragraph integer NOT NULL,
+    part integer NOT NULL,
+    char_start integer NOT NULL,
+    char_end integer NOT NULL,
+    text text NOT NULL,
+    search_text text NOT NULL,
+    hash text NOT NULL,
+    terms text NOT NULL,
+    length integer NOT NULL,
+    tags text NOT NULL,
+    tsv tsvector NOT NULL,
+    embedding vector
+  );
+  CREATE INDEX passages_article ON passages (article_id);
+  CREATE INDEX passages_library ON passages (library_id);
+  CREATE INDEX passages_hash ON passages (hash);
+  CREATE INDEX passages_tsv ON passages USING gin (tsv);
+  CREATE TABLE vectors (
+    model text NOT NULL,
+    hash text NOT NULL,
+    embedding vector NOT NULL,
+    PRIMARY KEY (model, hash)
+  );
+  CREATE TABLE term_df (
+    library_id integer NOT NULL,
+    term text NOT NULL,
+    df integer NOT NULL,
+    PRIMARY KEY (library_id, term)
+  );
+  -- The writer's lease: exclusion that holds even where sessions are shared (PGlite's multiplexer).
+  CREATE TABLE writer_lease (id integer PRIMARY KEY, holder text NOT NULL, expires_at timestamptz NOT NULL);
+  `,
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+/** The key of the advisory lock migrations run under. */
+const MIGRATE_LOCK = 7_412_001;
+
+async function version(client: pg.ClientBase): Promise<number> {
+  const t = await client.query("SELECT to_regclass('meta') AS t");
+  if (!t.rows[0].t) return 0;
+  const r = await client.query("SELECT value FROM meta WHERE key = 'schema_version'");
+  return r.rows.length ? Number(r.rows[0].value) : 0;
+}
+
+export async function migrate(client: pg.ClientBase, schema: string | null): Promise<{ from: number; to: number }> {
+  await client.query('SELECT pg_advisory_lock($1)', [MIGRATE_LOCK]);
+  try {
+    if (schema) await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`);
+    const from = await version(client);
+    if (from > SCHEMA_VERSION) throw new Error(`the database was written by a newer Verbatim (schema ${from}; this one knows up to ${SCHEMA_VERSION})`);
+    for (let v = from; v < SCHEMA_VERSION; v++) {
+      await client.query('BEGIN');
+      try {
+        await client.query(MIGRATIONS[v]);
+        await client.query("INSERT INTO meta (key, value) VALUES ('schema_version', $1) ON CONFLICT (key) DO UPDATE SET value = excluded.value", [String(v + 1)]);
+        await client.query('COMMIT');
+      } catch (err) {
+        await client.query('ROLLBACK').catch(() => {});
+        throw err;
+      }
+    }
+    return { from, to: SCHEMA_VERSION };
+  } finally {
+    await client.query('SELECT pg_advisory_unlock($1)', [MIGRATE_LOCK]).catch(() => {});
+  }
+}
+
+export function quoteIdent(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}

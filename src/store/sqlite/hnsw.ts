@@ -1,0 +1,153 @@
+// The vector index of the embedded store: one HNSW graph (hnswlib, cosine) per library, a cache derived
+// from the vectors in the database. Each graph is saved beside the database with the last change it
+// includes; at start it is loaded and the newer changes replayed, and when it is missing or damaged it is
+// rebuilt from the stored vectors (nothing is re-embedded). Labels are passage ids.
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import hnswlib from 'hnswlib-node';
+import writeFileAtomic from 'write-file-atomic';
+import type { Neighbour } from '../types.js';
+
+const { HierarchicalNSW } = hnswlib;
+export type Hnsw = InstanceType<typeof HierarchicalNSW>;
+
+export const HNSW_M = 16;
+export const HNSW_EF_CONSTRUCTION = 200;
+/** Chosen with `npm run bench`: recall@10 ≥ 0.99 against exact search at every measured size. */
+export const HNSW_EF_SEARCH = 200;
+
+export interface Graph {
+  libraryId: number;
+  hnsw: Hnsw;
+  dims: number;
+  live: number;
+  /** Deleted slots not yet reused (hnswlib reuses them for new points). */
+  deleted: number;
+  /** The last change (changes.seq) this graph includes. */
+  seq: number;
+  /** The change the saved snapshot includes (0: none saved). */
+  savedSeq: number;
+}
+
+interface Pointer {
+  file: string;
+  seq: number;
+  modelId: string;
+  dims: number;
+  live: number;
+  deleted: number;
+  bytes: number;
+  sha1: string;
+}
+
+export function newGraph(libraryId: number, dims: number, capacity = 1024, seq = 0): Graph {
+  const hnsw = new HierarchicalNSW('cosine', dims);
+  hnsw.initIndex(Math.max(capacity, 16), HNSW_M, HNSW_EF_CONSTRUCTION, 100, true);
+  hnsw.setEf(HNSW_EF_SEARCH);
+  return { libraryId, hnsw, dims, live: 0, deleted: 0, seq, savedSeq: 0 };
+}
+
+export function addPoint(g: Graph, id: number, vector: Float32Array): void {
+  if (g.deleted === 0 && g.live + 1 > g.hnsw.getMaxElements()) g.hnsw.resizeIndex(Math.ceil(Math.max(1024, g.hnsw.getMaxElements() * 1.5)));
+  g.hnsw.addPoint(Array.from(vector), id, g.deleted > 0);
+  if (g.deleted > 0) g.deleted--;
+  g.live++;
+}
+
+export function removePoint(g: Graph, id: number): void {
+  try {
+    g.hnsw.markDelete(id);
+  } catch {
+    return; // not in this graph (it was never added, or already removed)
+  }
+  g.live--;
+  g.deleted++;
+}
+
+export function searchGraph(g: Graph, vector: Float32Array, k: number): Neighbour[] {
+  const n = Math.min(k, g.live);
+  if (n <= 0) return [];
+  const res = g.hnsw.searchKnn(Array.from(vector), n);
+  return res.neighbors.map((id, i) => ({ id, cosine: 1 - res.distances[i] }));
+}
+
+const pointerPath = (dir: string, libraryId: number) => path.join(dir, `lib-${libraryId}.json`);
+
+function sha1File(file: string): string {
+  const h = crypto.createHash('sha1');
+  const fd = fs.openSync(file, 'r');
+  try {
+    const buf = Buffer.allocUnsafe(8 << 20);
+    for (let n; (n = fs.readSync(fd, buf, 0, buf.length, null)) > 0; ) h.update(buf.subarray(0, n));
+  } finally {
+    fs.closeSync(fd);
+  }
+  return h.digest('hex');
+}
+
+/** The saved graph of a library, or why it cannot be used (missing, other model, damaged). */
+export function loadGraph(dir: string, libraryId: number, modelId: string, dims: number): Graph | string {
+  let pointer: Pointer;
+  try {
+    pointer = JSON.parse(fs.readFileSync(pointerPath(dir, libraryId), 'utf8')) as Pointer;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'not saved yet' : 'its pointer file is unreadable';
+  }
+  if (pointer.modelId !== modelId || pointer.dims !== dims) return `it was built for ${pointer.modelId}`;
+  const file = path.join(dir, path.basename(pointer.file));
+  try {
+    if (fs.statSync(file).size !== pointer.bytes || sha1File(file) !== pointer.sha1) return 'its file does not match its checksum (truncated or damaged)';
+  } catch {
+    return 'its file is missing';
+  }
+  const hnsw = new HierarchicalNSW('cosine', dims);
+  try {
+    hnsw.readIndexSync(file, true);
+  } catch (err) {
+    return `its file could not be read (${(err as Error).message})`;
+  }
+  hnsw.setEf(HNSW_EF_SEARCH);
+  return { libraryId, hnsw, dims, live: pointer.live, deleted: pointer.deleted, seq: pointer.seq, savedSeq: pointer.seq };
+}
+
+/**
+ * Saves a graph as a new file named by its change number, then switches the pointer to it atomically; a
+ * reader never sees a half-written graph. Older files are removed once they are a minute old (another
+ * process may be reading one).
+ */
+export function saveGraph(dir: string, g: Graph, modelId: string): void {
+  fs.mkdirSync(dir, { recursive: true });
+  const name = `lib-${g.libraryId}-${String(g.seq).padStart(12, '0')}.hnsw`;
+  const file = path.join(dir, name);
+  const tmp = `${file}.${process.pid}.tmp`;
+  g.hnsw.writeIndexSync(tmp);
+  const fd = fs.openSync(tmp, 'r');
+  fs.fsyncSync(fd);
+  fs.closeSync(fd);
+  fs.renameSync(tmp, file);
+  const pointer: Pointer = { file: name, seq: g.seq, modelId, dims: g.dims, live: g.live, deleted: g.deleted, bytes: fs.statSync(file).size, sha1: sha1File(file) };
+  writeFileAtomic.sync(pointerPath(dir, g.libraryId), JSON.stringify(pointer), { fsync: true });
+  g.savedSeq = g.seq;
+  removeOldGraphFiles(dir, g.libraryId, name);
+}
+
+function removeOldGraphFiles(dir: string, libraryId: number, keep: string | null): void {
+  const prefix = `lib-${libraryId}-`;
+  for (const name of fs.readdirSync(dir)) {
+    if (!name.startsWith(prefix) || name === keep) continue;
+    const file = path.join(dir, name);
+    try {
+      if (keep === null || Date.now() - fs.statSync(file).mtimeMs > 60_000) fs.rmSync(file, { force: true });
+    } catch {
+      // removed by another process meanwhile
+    }
+  }
+}
+
+/** Forgets a deleted library's saved graph. */
+export function dropGraph(dir: string, libraryId: number): void {
+  if (!fs.existsSync(dir)) return;
+  fs.rmSync(pointerPath(dir, libraryId), { force: true });
+  removeOldGraphFiles(dir, libraryId, null);
+}

@@ -1,0 +1,653 @@
+// The embedded store: one SQLite database (better-sqlite3, WAL) under EMBEDDINGS_DIR holds everything
+// of record; the HNSW graphs beside it are caches (./hnsw.ts). Two connections: the writer commits each
+// change set in one IMMEDIATE transaction, and the reader sees only committed states, so questions asked
+// while an update is being written are answered from the state before it. Other processes' commits are
+// picked up by refresh(), through the changes table.
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { acquireLock } from './lock.js';
+import { migrate } from './schema.js';
+import { addPoint, dropGraph, loadGraph, newGraph, removePoint, saveGraph, searchGraph, type Graph } from './hnsw.js';
+import { importLegacy } from './legacy.js';
+import {
+  bytesToVector,
+  StoreError,
+  vectorToBytes,
+  type ArticleRecord,
+  type ChangeSet,
+  type CheckReport,
+  type CommitResult,
+  type EntityTags,
+  type IndexSettings,
+  type KeywordCandidate,
+  type LibraryInfo,
+  type LibraryKey,
+  type NewArticle,
+  type Neighbour,
+  type Scope,
+  type Store,
+  type StoredPassage,
+  type TermStats,
+  type WriterLockOptions,
+} from '../types.js';
+
+export const DB_FILE = 'verbatim.db';
+const GRAPHS_DIR = 'hnsw';
+/** Keep this many changes in the log beyond what every saved graph includes. */
+const CHANGE_LOG_KEEP = 50_000;
+
+export interface SqliteOptions {
+  dir: string;
+  /** One line a person reads: a rebuild, an import. */
+  onStatus?: (message: string) => void;
+  onProgress?: (p: { phase: 'vectors'; done: number; total: number }) => void;
+}
+
+const OP = { remove: 0, add: 1, reset: 2, dropLibrary: 3 } as const;
+
+interface ArticleRow {
+  id: number;
+  library: string;
+  file: string;
+  format: string;
+  hash: string;
+  size: number;
+  mtime_ms: number;
+  title: string;
+  title_is_fallback: number;
+  outlet: string | null;
+  byline: string | null;
+  date: string | null;
+  url: string | null;
+  warnings: string;
+  passages: number;
+  added_at: string;
+}
+
+interface PassageRow {
+  id: number;
+  article_id: number;
+  library: string;
+  file: string;
+  paragraph: number;
+  part: number;
+  char_start: number;
+  char_end: number;
+  text: string;
+  search_text: string;
+  hash: string;
+  terms: string;
+  tags: string;
+}
+
+const ARTICLE_COLUMNS = `a.id, l.key AS library, a.file, a.format, a.hash, a.size, a.mtime_ms, a.title, a.title_is_fallback,
+  a.outlet, a.byline, a.date, a.url, a.warnings, a.passages, a.added_at`;
+
+function toArticle(r: ArticleRow): ArticleRecord {
+  return {
+    id: r.id,
+    library: r.library,
+    file: r.file,
+    format: r.format as ArticleRecord['format'],
+    hash: r.hash,
+    size: r.size,
+    mtimeMs: r.mtime_ms,
+    title: r.title,
+    titleIsFallback: !!r.title_is_fallback,
+    source: r.outlet,
+    byline: r.byline,
+    date: r.date,
+    url: r.url,
+    warnings: JSON.parse(r.warnings) as string[],
+    passages: r.passages,
+    addedAt: r.added_at,
+  };
+}
+
+function toPassage(r: PassageRow): StoredPassage {
+  return {
+    id: r.id,
+    articleId: r.article_id,
+    library: r.library,
+    docId: r.file,
+    file: r.file,
+    paragraph: r.paragraph,
+    part: r.part,
+    start: r.char_start,
+    end: r.char_end,
+    text: r.text,
+    searchText: r.search_text,
+    hash: r.hash,
+    terms: r.terms ? r.terms.split(' ') : [],
+    tags: JSON.parse(r.tags) as EntityTags,
+  };
+}
+
+function pragmas(db: Database.Database): void {
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.pragma('busy_timeout = 10000');
+  db.pragma('foreign_keys = ON');
+}
+
+/** An FTS5 query: the scope's library tokens AND any of the terms (quoted: a term is never an operator). */
+function matchExpression(libraryIds: number[], terms: readonly string[]): string {
+  return `lib : (${libraryIds.map((id) => `l${id}`).join(' OR ')}) AND (${terms.map((t) => `"${t.replace(/"/g, '')}"`).join(' OR ')})`;
+}
+
+export async function openSqliteStore(opts: SqliteOptions): Promise<Store> {
+  const { dir } = opts;
+  fs.mkdirSync(dir, { recursive: true });
+  const dbPath = path.join(dir, DB_FILE);
+  const graphsDir = path.join(dir, GRAPHS_DIR);
+  let w: Database.Database;
+  try {
+    w = new Database(dbPath);
+    pragmas(w);
+    migrate(w);
+  } catch (err) {
+    throw new StoreError(
+      `the database ${dbPath} cannot be opened: ${(err as Error).message}. Restore it from a backup, or move it aside and run \`verbatim index\` ` +
+        'to rebuild the shared library from the corpus folder (articles added from Discord would have to be added again)',
+    );
+  }
+  const r = new Database(dbPath);
+  pragmas(r);
+  r.pragma('query_only = ON');
+
+  const legacy = importLegacy(dir, w);
+  if (legacy) opts.onStatus?.(legacy);
+
+  // ——— reads ———
+  const q = {
+    meta: r.prepare('SELECT key, value FROM meta'),
+    libraryIds: r.prepare('SELECT id, key FROM libraries'),
+    libraries: r.prepare(`SELECT l.key, l.name, l.created_at, l.left_at, l.passages,
+        (SELECT COUNT(*) FROM articles a WHERE a.library_id = l.id) AS articles,
+        (SELECT COALESCE(SUM(a.size), 0) FROM articles a WHERE a.library_id = l.id) AS bytes
+      FROM libraries l ORDER BY l.id`),
+    articles: r.prepare(`SELECT ${ARTICLE_COLUMNS} FROM articles a JOIN libraries l ON l.id = a.library_id
+      WHERE a.library_id IN (SELECT value FROM json_each(?)) ORDER BY a.file, l.key`),
+    article: r.prepare(`SELECT ${ARTICLE_COLUMNS} FROM articles a JOIN libraries l ON l.id = a.library_id WHERE l.key = ? AND a.file = ?`),
+    articlesById: r.prepare(`SELECT ${ARTICLE_COLUMNS} FROM articles a JOIN libraries l ON l.id = a.library_id WHERE a.id IN (SELECT value FROM json_each(?))`),
+    articleTerms: r.prepare('SELECT id, terms FROM articles WHERE id IN (SELECT value FROM json_each(?))'),
+    passages: r.prepare(`SELECT p.id, p.article_id, l.key AS library, a.file, p.paragraph, p.part, p.char_start, p.char_end, p.text,
+        p.search_text, p.hash, p.terms, p.tags
+      FROM passages p JOIN articles a ON a.id = p.article_id JOIN libraries l ON l.id = p.library_id
+      WHERE p.id IN (SELECT value FROM json_each(?))`),
+    source: r.prepare('SELECT source FROM articles WHERE id = ?'),
+    scopeSize: r.prepare('SELECT COALESCE(SUM(passages), 0) AS docs, COALESCE(SUM(tokens), 0) AS tokens FROM libraries WHERE id IN (SELECT value FROM json_each(?))'),
+    df: r.prepare(`SELECT term, SUM(df) AS df FROM term_df
+      WHERE library_id IN (SELECT value FROM json_each(?)) AND term IN (SELECT value FROM json_each(?)) GROUP BY term`),
+    keyword: r.prepare(`SELECT p.id, p.terms FROM (
+        SELECT rowid AS id, bm25(passages_fts, 1.0, 0.0) AS score FROM passages_fts WHERE passages_fts MATCH ? ORDER BY score LIMIT ?
+      ) f JOIN passages p ON p.id = f.id ORDER BY f.score`),
+    vectorsOf: r.prepare(`SELECT p.id, v.vector FROM passages p JOIN vectors v ON v.model = ? AND v.hash = p.hash
+      WHERE p.id IN (SELECT value FROM json_each(?))`),
+    cached: r.prepare('SELECT hash, vector FROM vectors WHERE model = ? AND hash IN (SELECT value FROM json_each(?))'),
+    head: r.prepare('SELECT COALESCE(MAX(seq), 0) AS seq FROM changes'),
+    oldest: r.prepare('SELECT MIN(seq) AS seq FROM changes'),
+    changesSince: r.prepare('SELECT seq, library_id, passage_id, op FROM changes WHERE seq > ? ORDER BY seq'),
+    libraryVectors: r.prepare(`SELECT p.id, v.vector FROM passages p JOIN vectors v ON v.model = ? AND v.hash = p.hash WHERE p.library_id = ?`),
+    libraryPassageCount: r.prepare('SELECT COUNT(*) AS n FROM passages WHERE library_id = ?'),
+  };
+
+  let libraryIdByKey = new Map<string, number>();
+  const loadLibraryIds = () => {
+    libraryIdByKey = new Map((q.libraryIds.all() as { id: number; key: string }[]).map((x) => [x.key, x.id]));
+  };
+  loadLibraryIds();
+  const scopeIds = (scope: Scope): number[] => {
+    if (scope.some((k) => !libraryIdByKey.has(k))) loadLibraryIds();
+    return scope.map((k) => libraryIdByKey.get(k)).filter((id): id is number => id !== undefined);
+  };
+
+  const readSettings = (db: Database.Database = w): IndexSettings | null => {
+    const m = new Map((db.prepare('SELECT key, value FROM meta').all() as { key: string; value: string }[]).map((x) => [x.key, x.value]));
+    if (!m.has('model_id')) return null;
+    return { modelId: m.get('model_id')!, dims: Number(m.get('dims')), chunkerVersion: m.get('chunker_version')!, maxTokens: Number(m.get('max_tokens')) };
+  };
+
+  // ——— the vector cache ———
+  const graphs = new Map<number, Graph>();
+  let graphsModel: string | null = null;
+  let applied = -1; // the change every graph includes; -1: not loaded yet
+
+  function buildGraph(libraryId: number, settings: IndexSettings, seq: number, why: string): Graph {
+    const total = (q.libraryPassageCount.get(libraryId) as { n: number }).n;
+    const g = newGraph(libraryId, settings.dims, total + 64, seq);
+    if (total > 0) {
+      const key = [...libraryIdByKey].find(([, id]) => id === libraryId)?.[0] ?? `#${libraryId}`;
+      // A small index built a moment ago has no saved copy yet: that is not news.
+      if (why !== 'no saved copy' || total >= 10_000) opts.onStatus?.(`Rebuilding the vector index of library "${key}" from ${total} stored vectors (${why}); nothing is re-embedded.`);
+      let done = 0;
+      for (const row of q.libraryVectors.iterate(settings.modelId, libraryId) as Iterable<{ id: number; vector: Buffer }>) {
+        addPoint(g, row.id, bytesToVector(row.vector));
+        if (++done % 2000 === 0) opts.onProgress?.({ phase: 'vectors', done, total });
+      }
+      opts.onProgress?.({ phase: 'vectors', done: total, total });
+    }
+    return g;
+  }
+
+  function saveIfBehind(g: Graph, force = false): void {
+    if (!graphsModel) return;
+    const behind = g.seq - g.savedSeq;
+    if (behind <= 0) return;
+    if (!force && behind < Math.max(1000, g.live * 0.05)) return;
+    try {
+      saveGraph(graphsDir, g, graphsModel);
+    } catch (err) {
+      opts.onStatus?.(`Could not save the vector index cache: ${(err as Error).message}`);
+    }
+  }
+
+  /** Loads (or rebuilds) every library's graph as of the change log's head, in one read snapshot. */
+  const loadGraphs = r.transaction((settings: IndexSettings) => {
+    graphs.clear();
+    graphsModel = settings.modelId;
+    const head = (q.head.get() as { seq: number }).seq;
+    const oldest = (q.oldest.get() as { seq: number | null }).seq ?? head + 1;
+    loadLibraryIds();
+    for (const id of libraryIdByKey.values()) {
+      const loaded = loadGraph(graphsDir, id, settings.modelId, settings.dims);
+      if (typeof loaded !== 'string' && loaded.seq <= head && loaded.seq >= oldest - 1) {
+        graphs.set(id, loaded);
+        continue;
+      }
+      const why = typeof loaded === 'string' ? (loaded === 'not saved yet' ? 'no saved copy' : `the saved copy cannot be used: ${loaded}`) : 'the saved copy is older than the change log';
+      const g = buildGraph(id, settings, head, why);
+      graphs.set(id, g);
+    }
+    return head;
+  });
+
+  /** Applies the changes committed since the graphs were last brought up to date, in one read snapshot. */
+  const replay = r.transaction((settings: IndexSettings) => {
+    const from = Math.min(...[...graphs.values()].map((g) => g.seq), applied);
+    const oldest = (q.oldest.get() as { seq: number | null }).seq;
+    if (oldest !== null && oldest > from + 1) return false; // the log was pruned past us: reload
+    const rows = q.changesSince.all(from) as { seq: number; library_id: number; passage_id: number; op: number }[];
+    const addIds = rows.filter((c) => c.op === OP.add).map((c) => c.passage_id);
+    const vectors = new Map<number, Float32Array>();
+    for (let i = 0; i < addIds.length; i += 5000) {
+      for (const row of q.vectorsOf.all(settings.modelId, JSON.stringify(addIds.slice(i, i + 5000))) as { id: number; vector: Buffer }[]) {
+        vectors.set(row.id, bytesToVector(row.vector));
+      }
+    }
+    for (const c of rows) {
+      if (c.op === OP.reset) {
+        for (const id of [...graphs.keys()]) graphs.set(id, newGraph(id, settings.dims, 1024, c.seq));
+        continue;
+      }
+      if (c.op === OP.dropLibrary) {
+        graphs.delete(c.library_id);
+        dropGraph(graphsDir, c.library_id);
+        continue;
+      }
+      let g = graphs.get(c.library_id);
+      if (!g) graphs.set(c.library_id, (g = newGraph(c.library_id, settings.dims, 1024, c.seq - 1)));
+      if (c.seq <= g.seq) continue;
+      if (c.op === OP.add) {
+        const v = vectors.get(c.passage_id);
+        if (v) addPoint(g, c.passage_id, v); // no vector: the passage was removed again since
+      } else {
+        removePoint(g, c.passage_id);
+      }
+      g.seq = c.seq;
+    }
+    const head = rows.length ? rows[rows.length - 1].seq : from;
+    for (const g of graphs.values()) g.seq = Math.max(g.seq, head);
+    return head;
+  });
+
+  async function refresh(): Promise<void> {
+    const head = (q.head.get() as { seq: number }).seq;
+    if (applied >= 0 && head === applied) return;
+    loadLibraryIds();
+    const settings = readSettings(r);
+    if (!settings) {
+      graphs.clear();
+      applied = head;
+      return;
+    }
+    if (applied < 0 || graphsModel !== settings.modelId) {
+      applied = loadGraphs(settings);
+    } else {
+      const done = replay(settings);
+      applied = done === false ? loadGraphs(settings) : done;
+    }
+    for (const g of graphs.values()) saveIfBehind(g, g.savedSeq === 0 && g.live > 0);
+  }
+
+  // ——— writes ———
+  const wq = {
+    setMeta: w.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
+    libraryId: w.prepare('SELECT id FROM libraries WHERE key = ?'),
+    addLibrary: w.prepare('INSERT INTO libraries (key, name, created_at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET name = COALESCE(excluded.name, libraries.name)'),
+    leftLibrary: w.prepare('UPDATE libraries SET left_at = ? WHERE key = ?'),
+    insertArticle: w.prepare(`INSERT INTO articles (library_id, file, format, hash, size, mtime_ms, title, title_is_fallback, outlet, byline,
+        date, url, warnings, title_terms, terms, passages, added_at, source)
+      VALUES (@library_id, @file, @format, @hash, @size, @mtime_ms, @title, @title_is_fallback, @outlet, @byline, @date, @url, @warnings,
+        @title_terms, @terms, @passages, @added_at, @source)`),
+    insertPassage: w.prepare(`INSERT INTO passages (article_id, library_id, paragraph, part, char_start, char_end, text, search_text, hash, terms, length, tags)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+    insertFts: w.prepare('INSERT INTO passages_fts (rowid, terms, lib) VALUES (?, ?, ?)'),
+    deleteFts: w.prepare('DELETE FROM passages_fts WHERE rowid = ?'),
+    addDf: w.prepare('INSERT INTO term_df (library_id, term, df) VALUES (?, ?, ?) ON CONFLICT (library_id, term) DO UPDATE SET df = df + excluded.df'),
+    subDf: w.prepare('UPDATE term_df SET df = df - ? WHERE library_id = ? AND term = ?'),
+    dropDf: w.prepare('DELETE FROM term_df WHERE library_id = ? AND term = ? AND df <= 0'),
+    libStats: w.prepare('UPDATE libraries SET passages = passages + ?, tokens = tokens + ? WHERE id = ?'),
+    change: w.prepare('INSERT INTO changes (library_id, passage_id, op) VALUES (?, ?, ?)'),
+    articlePassages: w.prepare('SELECT id, library_id, terms, length, hash FROM passages WHERE article_id = ?'),
+    deletePassages: w.prepare('DELETE FROM passages WHERE article_id = ?'),
+    deleteArticle: w.prepare('DELETE FROM articles WHERE id = ?'),
+    touch: w.prepare('UPDATE articles SET mtime_ms = ? WHERE id = ?'),
+    missingVectors: w.prepare('SELECT COUNT(*) AS n FROM passages p WHERE p.article_id = ? AND NOT EXISTS (SELECT 1 FROM vectors v WHERE v.model = ? AND v.hash = p.hash)'),
+    gcVector: w.prepare('DELETE FROM vectors WHERE model = ? AND hash = ? AND NOT EXISTS (SELECT 1 FROM passages WHERE hash = ?)'),
+    cacheVector: w.prepare('INSERT OR IGNORE INTO vectors (model, hash, vector) VALUES (?, ?, ?)'),
+    libraryArticles: w.prepare('SELECT a.id FROM articles a JOIN libraries l ON l.id = a.library_id WHERE l.key = ?'),
+    deleteLibrary: w.prepare('DELETE FROM libraries WHERE key = ?'),
+    changeCount: w.prepare('SELECT COUNT(*) AS n, COALESCE(MAX(seq), 0) AS head FROM changes'),
+    pruneChanges: w.prepare('DELETE FROM changes WHERE seq <= ?'),
+  };
+
+  const libraryIdFor = (key: LibraryKey, create: boolean): number => {
+    const row = wq.libraryId.get(key) as { id: number } | undefined;
+    if (row) return row.id;
+    if (!create) throw new StoreError(`there is no library "${key}"`);
+    wq.addLibrary.run(key, null, new Date().toISOString());
+    return (wq.libraryId.get(key) as { id: number }).id;
+  };
+
+  function removeArticleTx(articleId: number, removedHashes: Set<string>): number {
+    const rows = wq.articlePassages.all(articleId) as { id: number; library_id: number; terms: string; length: number; hash: string }[];
+    const df = new Map<string, number>();
+    let tokens = 0;
+    for (const p of rows) {
+      wq.deleteFts.run(p.id);
+      wq.change.run(p.library_id, p.id, OP.remove);
+      for (const t of new Set(p.terms ? p.terms.split(' ') : [])) df.set(t, (df.get(t) ?? 0) + 1);
+      tokens += p.length;
+      removedHashes.add(p.hash);
+    }
+    if (rows.length) {
+      const lib = rows[0].library_id;
+      for (const [t, n] of df) {
+        wq.subDf.run(n, lib, t);
+        wq.dropDf.run(lib, t);
+      }
+      wq.libStats.run(-rows.length, -tokens, lib);
+    }
+    wq.deletePassages.run(articleId);
+    wq.deleteArticle.run(articleId);
+    return rows.length;
+  }
+
+  function addArticleTx(a: NewArticle, modelId: string): number {
+    const libraryId = libraryIdFor(a.library, true);
+    const articleTerms = new Set(a.titleTerms);
+    for (const p of a.passages) for (const t of p.terms) articleTerms.add(t);
+    const info = wq.insertArticle.run({
+      library_id: libraryId,
+      file: a.file,
+      format: a.format,
+      hash: a.hash,
+      size: a.size,
+      mtime_ms: a.mtimeMs,
+      title: a.title,
+      title_is_fallback: a.titleIsFallback ? 1 : 0,
+      outlet: a.source,
+      byline: a.byline,
+      date: a.date,
+      url: a.url,
+      warnings: JSON.stringify(a.warnings),
+      title_terms: a.titleTerms.join(' '),
+      terms: [...articleTerms].join(' '),
+      passages: a.passages.length,
+      added_at: new Date().toISOString(),
+      source: a.upload ?? null,
+    });
+    const articleId = Number(info.lastInsertRowid);
+    const df = new Map<string, number>();
+    let tokens = 0;
+    for (const p of a.passages) {
+      const terms = p.terms.join(' ');
+      const pid = Number(
+        wq.insertPassage.run(articleId, libraryId, p.paragraph, p.part, p.start, p.end, p.text, p.searchText, p.hash, terms, p.terms.length, JSON.stringify(p.tags)).lastInsertRowid,
+      );
+      wq.insertFts.run(pid, terms, `l${libraryId}`);
+      wq.change.run(libraryId, pid, OP.add);
+      for (const t of new Set(p.terms)) df.set(t, (df.get(t) ?? 0) + 1);
+      tokens += p.terms.length;
+    }
+    for (const [t, n] of df) wq.addDf.run(libraryId, t, n);
+    wq.libStats.run(a.passages.length, tokens, libraryId);
+    if ((wq.missingVectors.get(articleId, modelId) as { n: number }).n > 0) {
+      throw new StoreError(`the vectors of ${a.file} were not stored before it was committed`);
+    }
+    return articleId;
+  }
+
+  const commitTx = w.transaction((changes: ChangeSet): CommitResult => {
+    const result: CommitResult = { added: [], removedPassages: 0 };
+    const removedHashes = new Set<string>();
+    if (changes.settings) {
+      const s = changes.settings;
+      wq.setMeta.run('model_id', s.modelId);
+      wq.setMeta.run('dims', String(s.dims));
+      wq.setMeta.run('chunker_version', s.chunkerVersion);
+      wq.setMeta.run('max_tokens', String(s.maxTokens));
+    }
+    const settings = readSettings(w);
+    if (changes.reset) {
+      w.exec(`DELETE FROM passages; DELETE FROM articles; DELETE FROM term_df; UPDATE libraries SET passages = 0, tokens = 0;
+        INSERT INTO passages_fts (passages_fts) VALUES ('delete-all');`);
+      wq.change.run(0, 0, OP.reset);
+      if (settings) w.prepare('DELETE FROM vectors WHERE model <> ?').run(settings.modelId);
+    }
+    const now = new Date().toISOString();
+    for (const l of changes.libraries ?? []) wq.addLibrary.run(l.key, l.name ?? null, now);
+    for (const id of changes.removeArticles ?? []) result.removedPassages += removeArticleTx(id, removedHashes);
+    if (changes.addArticles?.length && !settings) throw new StoreError('articles cannot be added before the index settings (model) are set');
+    for (const a of changes.addArticles ?? []) {
+      const id = addArticleTx(a, settings!.modelId);
+      result.added.push({ file: a.file, library: a.library, id, passages: a.passages.length });
+    }
+    for (const t of changes.touchArticles ?? []) wq.touch.run(t.mtimeMs, t.id);
+    for (const l of changes.leftLibraries ?? []) wq.leftLibrary.run(l.at, l.key);
+    for (const key of changes.deleteLibraries ?? []) {
+      const row = wq.libraryId.get(key) as { id: number } | undefined;
+      if (!row) continue;
+      for (const { id } of wq.libraryArticles.all(key) as { id: number }[]) result.removedPassages += removeArticleTx(id, removedHashes);
+      w.prepare('DELETE FROM term_df WHERE library_id = ?').run(row.id);
+      wq.change.run(row.id, 0, OP.dropLibrary);
+      wq.deleteLibrary.run(key);
+    }
+    if (settings) for (const h of removedHashes) wq.gcVector.run(settings.modelId, h, h);
+    pruneChangeLog();
+    return result;
+  });
+
+  /** The change log only needs to reach back to the oldest saved graph; keep a margin for slow readers. */
+  function pruneChangeLog(): void {
+    const { n, head } = wq.changeCount.get() as { n: number; head: number };
+    if (n < 4 * CHANGE_LOG_KEEP) return;
+    let oldestSaved = head;
+    for (const g of graphs.values()) oldestSaved = Math.min(oldestSaved, g.savedSeq);
+    wq.pruneChanges.run(Math.min(oldestSaved, head - CHANGE_LOG_KEEP));
+  }
+
+  const cacheTx = w.transaction((modelId: string, vectors: ReadonlyMap<string, Float32Array>) => {
+    for (const [hash, v] of vectors) wq.cacheVector.run(modelId, hash, vectorToBytes(v));
+  });
+
+  let closed = false;
+  const store: Store = {
+    driver: 'sqlite',
+    location: dbPath,
+    async settings() {
+      return readSettings(r);
+    },
+    async libraries(): Promise<LibraryInfo[]> {
+      return (q.libraries.all() as { key: string; name: string | null; created_at: string; left_at: string | null; passages: number; articles: number; bytes: number }[]).map((l) => ({
+        key: l.key,
+        name: l.name,
+        createdAt: l.created_at,
+        leftAt: l.left_at,
+        articles: l.articles,
+        passages: l.passages,
+        bytes: l.bytes,
+      }));
+    },
+    async articles(scope) {
+      return (q.articles.all(JSON.stringify(scopeIds(scope))) as ArticleRow[]).map(toArticle);
+    },
+    async article(library, file) {
+      const row = q.article.get(library, file) as ArticleRow | undefined;
+      return row ? toArticle(row) : null;
+    },
+    async articlesById(ids) {
+      return new Map((q.articlesById.all(JSON.stringify(ids)) as ArticleRow[]).map((row) => [row.id, toArticle(row)]));
+    },
+    async articleTerms(ids) {
+      return new Map((q.articleTerms.all(JSON.stringify(ids)) as { id: number; terms: string }[]).map((row) => [row.id, new Set(row.terms.split(' '))]));
+    },
+    async passages(ids) {
+      return new Map((q.passages.all(JSON.stringify(ids)) as PassageRow[]).map((row) => [row.id, toPassage(row)]));
+    },
+    async source(articleId) {
+      const row = q.source.get(articleId) as { source: Buffer | null } | undefined;
+      return row?.source ?? null;
+    },
+    async termStats(scope, terms): Promise<TermStats> {
+      const ids = JSON.stringify(scopeIds(scope));
+      const size = q.scopeSize.get(ids) as { docs: number; tokens: number };
+      const df = new Map((q.df.all(ids, JSON.stringify([...new Set(terms)])) as { term: string; df: number }[]).map((x) => [x.term, x.df]));
+      return { docs: size.docs, tokens: size.tokens, df };
+    },
+    async keywordCandidates(scope, terms, limit): Promise<KeywordCandidate[]> {
+      const ids = scopeIds(scope);
+      if (!ids.length || !terms.length) return [];
+      return (q.keyword.all(matchExpression(ids, [...new Set(terms)]), limit) as { id: number; terms: string }[]).map((x) => ({ id: x.id, terms: x.terms.split(' ') }));
+    },
+    async nearest(scope, vector, k): Promise<Neighbour[]> {
+      if (applied < 0) await refresh();
+      const all: Neighbour[] = [];
+      for (const id of scopeIds(scope)) {
+        const g = graphs.get(id);
+        if (g) all.push(...searchGraph(g, vector, k));
+      }
+      return all.sort((a, b) => b.cosine - a.cosine).slice(0, k);
+    },
+    async similarity(ids, vector) {
+      const settings = readSettings(r);
+      const out = new Map<number, number>();
+      if (!settings || !ids.length) return out;
+      for (const row of q.vectorsOf.all(settings.modelId, JSON.stringify(ids)) as { id: number; vector: Buffer }[]) {
+        const v = bytesToVector(row.vector);
+        let dot = 0;
+        for (let i = 0; i < v.length; i++) dot += v[i] * vector[i];
+        out.set(row.id, dot);
+      }
+      return out;
+    },
+    async cachedVectors(modelId, hashes) {
+      const out = new Map<string, Float32Array>();
+      const unique = [...new Set(hashes)];
+      for (let i = 0; i < unique.length; i += 5000) {
+        for (const row of q.cached.all(modelId, JSON.stringify(unique.slice(i, i + 5000))) as { hash: string; vector: Buffer }[]) {
+          out.set(row.hash, bytesToVector(row.vector));
+        }
+      }
+      return out;
+    },
+    async cacheVectors(modelId, vectors) {
+      cacheTx.immediate(modelId, vectors);
+    },
+    lockWriter(o: WriterLockOptions = {}) {
+      return acquireLock(dir, o);
+    },
+    async commit(changes) {
+      const result = commitTx.immediate(changes);
+      if (applied >= 0) await refresh(); // this process's own graphs follow its own commits at once
+      return result;
+    },
+    refresh,
+    async check(): Promise<CheckReport> {
+      return checkSqlite({ w, r, graphs, refresh, readSettings: () => readSettings(r), libraryIds: () => (loadLibraryIds(), libraryIdByKey) });
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      for (const g of graphs.values()) saveIfBehind(g);
+      r.close();
+      w.close();
+    },
+  };
+  return store;
+}
+
+interface CheckContext {
+  w: Database.Database;
+  r: Database.Database;
+  graphs: Map<number, Graph>;
+  refresh(): Promise<void>;
+  readSettings(): IndexSettings | null;
+  libraryIds(): Map<string, number>;
+}
+
+async function checkSqlite(c: CheckContext): Promise<CheckReport> {
+  const lines: string[] = [];
+  let ok = true;
+  const fact = (good: boolean, line: string) => {
+    ok &&= good;
+    lines.push(`${good ? 'ok  ' : 'FAIL'} ${line}`);
+  };
+  const quick = c.r.pragma('quick_check', { simple: true }) as string;
+  fact(quick === 'ok', `database structure (quick_check: ${quick})`);
+  try {
+    c.w.prepare("INSERT INTO passages_fts (passages_fts, rank) VALUES ('integrity-check', 0)").run();
+    fact(true, 'keyword index structure');
+  } catch (err) {
+    fact(false, `keyword index structure: ${(err as Error).message}`);
+  }
+  const settings = c.readSettings();
+  fact(settings !== null || (c.r.prepare('SELECT COUNT(*) AS n FROM passages').get() as { n: number }).n === 0, `index settings: ${settings ? `${settings.modelId}, ${settings.dims} dimensions, chunker ${settings.chunkerVersion}` : 'none yet'}`);
+  const passages = (c.r.prepare('SELECT COUNT(*) AS n FROM passages').get() as { n: number }).n;
+  const fts = (c.r.prepare('SELECT COUNT(*) AS n FROM passages_fts').get() as { n: number }).n;
+  fact(fts === passages, `keyword index rows ${fts} = passages ${passages}`);
+  const perArticle = (c.r.prepare('SELECT COALESCE(SUM(passages), 0) AS n FROM articles').get() as { n: number }).n;
+  fact(perArticle === passages, `articles' passage counts add up to ${perArticle}`);
+  const perLibrary = (c.r.prepare('SELECT COALESCE(SUM(passages), 0) AS n FROM libraries').get() as { n: number }).n;
+  fact(perLibrary === passages, `libraries' passage counts add up to ${perLibrary}`);
+  if (settings) {
+    const missing = (c.r.prepare('SELECT COUNT(*) AS n FROM passages p WHERE NOT EXISTS (SELECT 1 FROM vectors v WHERE v.model = ? AND v.hash = p.hash)').get(settings.modelId) as { n: number }).n;
+    fact(missing === 0, `every passage has a stored vector (${missing} missing)`);
+    const dfDrift = c.r
+      .prepare(`SELECT COUNT(*) AS n FROM (SELECT p.library_id, j.value AS term, COUNT(DISTINCT p.id) AS df FROM passages p, json_each('["' || replace(p.terms, ' ', '","') || '"]') j
+        WHERE p.terms <> '' GROUP BY p.library_id, j.value) x LEFT JOIN term_df t ON t.library_id = x.library_id AND t.term = x.term WHERE t.df IS NOT x.df`)
+      .get() as { n: number };
+    fact(dfDrift.n === 0, `term statistics match the passages (${dfDrift.n} terms differ)`);
+    await c.refresh();
+    for (const [key, id] of c.libraryIds()) {
+      const ids = (c.r.prepare('SELECT id FROM passages WHERE library_id = ?').all(id) as { id: number }[]).map((x) => x.id);
+      const g = c.graphs.get(id);
+      if (!g) {
+        fact(ids.length === 0, `library "${key}": vector index present`);
+        continue;
+      }
+      let absent = 0;
+      for (const pid of ids) {
+        try {
+          g.hnsw.getPoint(pid);
+        } catch {
+          absent++;
+        }
+      }
+      fact(g.live === ids.length && absent === 0, `library "${key}": vector index holds ${g.live} of ${ids.length} passages (${absent} missing)`);
+    }
+  }
+  return { ok, lines };
+}

@@ -1,0 +1,109 @@
+// The embedded store's schema, as numbered migrations applied in order at open (each in its own
+// transaction, recorded in meta.schema_version). Never edit a migration that has shipped: add the next one.
+import type Database from 'better-sqlite3';
+
+const MIGRATIONS: string[] = [
+  // 1: the store of record.
+  `
+  CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+  CREATE TABLE libraries (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    key TEXT NOT NULL UNIQUE,
+    name TEXT,
+    created_at TEXT NOT NULL,
+    left_at TEXT,
+    passages INTEGER NOT NULL DEFAULT 0,
+    tokens INTEGER NOT NULL DEFAULT 0
+  );
+  CREATE TABLE articles (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    library_id INTEGER NOT NULL REFERENCES libraries(id),
+    file TEXT NOT NULL,
+    format TEXT NOT NULL,
+    hash TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    mtime_ms REAL NOT NULL,
+    title TEXT NOT NULL,
+    title_is_fallback INTEGER NOT NULL,
+    outlet TEXT,
+    byline TEXT,
+    date TEXT,
+    url TEXT,
+    warnings TEXT NOT NULL,
+    title_terms TEXT NOT NULL,
+    terms TEXT NOT NULL,
+    passages INTEGER NOT NULL,
+    added_at TEXT NOT NULL,
+    source BLOB,
+    UNIQUE (library_id, file)
+  );
+  CREATE TABLE passages (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    article_id INTEGER NOT NULL REFERENCES articles(id),
+    library_id INTEGER NOT NULL,
+    paragraph INTEGER NOT NULL,
+    part INTEGER NOT NULL,
+    char_start INTEGER NOT NULL,
+    char_end INTEGER NOT NULL,
+    text TEXT NOT NULL,
+    search_text TEXT NOT NULL,
+    hash TEXT NOT NULL,
+    terms TEXT NOT NULL,
+    length INTEGER NOT NULL,
+    tags TEXT NOT NULL
+  );
+  CREATE INDEX passages_article ON passages (article_id);
+  CREATE INDEX passages_library ON passages (library_id);
+  CREATE INDEX passages_hash ON passages (hash);
+  CREATE TABLE vectors (
+    model TEXT NOT NULL,
+    hash TEXT NOT NULL,
+    vector BLOB NOT NULL,
+    PRIMARY KEY (model, hash)
+  ) WITHOUT ROWID;
+  -- Keyword index: the product's own analysed terms (text/terms.ts), so search and storage agree on what a
+  -- word is. Contentless: the passages table holds the text. The lib column confines a query to a scope.
+  CREATE VIRTUAL TABLE passages_fts USING fts5 (
+    terms, lib, content='', contentless_delete=1, tokenize='unicode61 remove_diacritics 0'
+  );
+  CREATE TABLE term_df (
+    library_id INTEGER NOT NULL,
+    term TEXT NOT NULL,
+    df INTEGER NOT NULL,
+    PRIMARY KEY (library_id, term)
+  ) WITHOUT ROWID;
+  -- Every passage added or removed, in commit order: how the vector cache (and other processes) catch up.
+  -- op: 1 add, 0 remove, 2 reset everything, 3 library deleted.
+  CREATE TABLE changes (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    library_id INTEGER NOT NULL,
+    passage_id INTEGER NOT NULL,
+    op INTEGER NOT NULL
+  );
+  `,
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+export function schemaVersion(db: Database.Database): number {
+  const hasMeta = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").get();
+  if (!hasMeta) return 0;
+  const row = db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as { value: string } | undefined;
+  return row ? Number(row.value) : 0;
+}
+
+/** Applies the missing migrations; a database from a newer Verbatim is refused rather than damaged. */
+export function migrate(db: Database.Database): { from: number; to: number } {
+  const from = schemaVersion(db);
+  if (from > SCHEMA_VERSION) {
+    throw new Error(`the database was written by a newer Verbatim (schema ${from}; this one knows up to ${SCHEMA_VERSION})`);
+  }
+  for (let v = from; v < SCHEMA_VERSION; v++) {
+    db.transaction(() => {
+      if (schemaVersion(db) > v) return; // another process migrated while this one waited for the lock
+      db.exec(MIGRATIONS[v]);
+      db.prepare("INSERT INTO meta (key, value) VALUES ('schema_version', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value").run(String(v + 1));
+    }).immediate();
+  }
+  return { from, to: SCHEMA_VERSION };
+}

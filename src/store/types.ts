@@ -1,0 +1,194 @@
+// The store of record: articles, passages, vectors, keyword statistics and libraries, behind one interface
+// with an embedded (SQLite) and a shared (PostgreSQL) driver. Search, the updater and the bot talk to this
+// interface only. Reads take a scope (the libraries the asker may see) so that nothing outside it is ever
+// a candidate; every change is one commit, all or nothing.
+import type { ArticleMeta, Format, Passage } from '../ingest/types.js';
+
+/** `shared` (the corpus folder, every server reads it) or `guild:<id>` (one Discord server's own). */
+export type LibraryKey = string;
+
+/** The libraries a reader may see; every read is confined to them. */
+export type Scope = readonly LibraryKey[];
+
+export interface IndexSettings {
+  modelId: string;
+  dims: number;
+  chunkerVersion: string;
+  maxTokens: number;
+}
+
+export interface LibraryInfo {
+  key: LibraryKey;
+  /** A human name (the server's name when known). */
+  name: string | null;
+  createdAt: string;
+  /** When the bot was removed from the server; the library is deleted after the retention period. */
+  leftAt: string | null;
+  articles: number;
+  passages: number;
+  /** Bytes of the articles as they were added. */
+  bytes: number;
+}
+
+/** Counts of each kind of entity in a passage, found once at index time (see ingest/entities.ts). */
+export type EntityTags = Partial<Record<EntityKind, number>>;
+export type EntityKind = 'person' | 'org' | 'place' | 'name' | 'date' | 'number' | 'money' | 'percent';
+
+export interface ArticleRecord extends ArticleMeta {
+  id: number;
+  library: LibraryKey;
+  file: string;
+  format: Format;
+  /** sha256 of the file's bytes; with size and mtime it lets unchanged files go unread. */
+  hash: string;
+  size: number;
+  mtimeMs: number;
+  passages: number;
+  warnings: string[];
+  addedAt: string;
+}
+
+export interface StoredPassage extends Passage {
+  id: number;
+  articleId: number;
+  library: LibraryKey;
+  /** sha256 of the search text: the key under which its vector is kept and reused. */
+  hash: string;
+  /** Analysed terms (text/terms.ts) in order: what keyword search matches and counts. */
+  terms: string[];
+  tags: EntityTags;
+}
+
+export interface NewPassage extends Passage {
+  hash: string;
+  terms: string[];
+  tags: EntityTags;
+}
+
+export interface NewArticle extends ArticleMeta {
+  library: LibraryKey;
+  file: string;
+  format: Format;
+  hash: string;
+  size: number;
+  mtimeMs: number;
+  warnings: string[];
+  passages: NewPassage[];
+  /** Distinct analysed terms of the title. */
+  titleTerms: string[];
+  /** The file as uploaded, for libraries that have no folder (articles added from Discord). */
+  upload?: Buffer;
+}
+
+/** One commit: applied in a single transaction, in this order. */
+export interface ChangeSet {
+  /** Set when the index is (re)built for a model or chunker; `reset` drops every article first. */
+  settings?: IndexSettings;
+  reset?: boolean;
+  /** Libraries to create (or rename) before articles are added to them. */
+  libraries?: { key: LibraryKey; name?: string | null }[];
+  removeArticles?: number[];
+  addArticles?: NewArticle[];
+  touchArticles?: { id: number; mtimeMs: number }[];
+  /** Mark libraries as left (a date) or back (null). */
+  leftLibraries?: { key: LibraryKey; at: string | null }[];
+  deleteLibraries?: LibraryKey[];
+}
+
+export interface CommitResult {
+  added: { file: string; library: LibraryKey; id: number; passages: number }[];
+  removedPassages: number;
+}
+
+/** A passage that matched some query terms, with what BM25 needs to score it. */
+export interface KeywordCandidate {
+  id: number;
+  terms: string[];
+}
+
+/** Keyword statistics over a scope: scoring sees exactly the articles the asker may see. */
+export interface TermStats {
+  /** Passages in scope. */
+  docs: number;
+  /** Total analysed terms of those passages. */
+  tokens: number;
+  /** Passages in scope holding each asked-for term. */
+  df: Map<string, number>;
+}
+
+export interface Neighbour {
+  id: number;
+  cosine: number;
+}
+
+export interface CheckReport {
+  ok: boolean;
+  /** One line per fact checked, and what was found wrong. */
+  lines: string[];
+}
+
+export interface WriterLockOptions {
+  /** How long to wait for another writer; 0 fails at once. Default 10 minutes. */
+  waitMs?: number;
+  onWait?: () => void;
+}
+
+export interface Store {
+  readonly driver: 'sqlite' | 'postgres';
+  /** Where it lives, for messages (never with a password). */
+  readonly location: string;
+
+  settings(): Promise<IndexSettings | null>;
+  libraries(): Promise<LibraryInfo[]>;
+  /** Articles of the libraries in scope, by file. */
+  articles(scope: Scope): Promise<ArticleRecord[]>;
+  article(library: LibraryKey, file: string): Promise<ArticleRecord | null>;
+  articlesById(ids: readonly number[]): Promise<Map<number, ArticleRecord>>;
+  /** Distinct analysed terms (title and body) of each article. */
+  articleTerms(ids: readonly number[]): Promise<Map<number, Set<string>>>;
+  passages(ids: readonly number[]): Promise<Map<number, StoredPassage>>;
+  /** The stored upload of an article added from Discord. */
+  source(articleId: number): Promise<Buffer | null>;
+
+  termStats(scope: Scope, terms: readonly string[]): Promise<TermStats>;
+  /** Passages in scope holding any of `terms`, the engine's best `limit` first. */
+  keywordCandidates(scope: Scope, terms: readonly string[], limit: number): Promise<KeywordCandidate[]>;
+  /** The `k` nearest passages in scope by cosine similarity. */
+  nearest(scope: Scope, vector: Float32Array, k: number): Promise<Neighbour[]>;
+  /** Exact cosine of `vector` with each passage's stored vector. */
+  similarity(ids: readonly number[], vector: Float32Array): Promise<Map<number, number>>;
+
+  /** Vectors already computed by `modelId` for these passage-text hashes. */
+  cachedVectors(modelId: string, hashes: readonly string[]): Promise<Map<string, Float32Array>>;
+  /** Keeps freshly computed vectors at once (its own small commit), so a crash loses no embedding work. */
+  cacheVectors(modelId: string, vectors: ReadonlyMap<string, Float32Array>): Promise<void>;
+
+  /** One writer at a time across processes; resolves with the release function. */
+  lockWriter(opts?: WriterLockOptions): Promise<() => Promise<void>>;
+  commit(changes: ChangeSet): Promise<CommitResult>;
+  /** Brings derived caches in step with commits made by any process; cheap when nothing changed. */
+  refresh(): Promise<void>;
+  /** Verifies the store and its derived caches agree. */
+  check(): Promise<CheckReport>;
+  close(): Promise<void>;
+}
+
+export class StoreError extends Error {}
+
+/** Another process holds the writer lock (and did not let go in time). */
+export class LockBusyError extends StoreError {}
+
+export const SHARED: LibraryKey = 'shared';
+export const guildLibrary = (guildId: string): LibraryKey => `guild:${guildId}`;
+export const guildOf = (key: LibraryKey): string | null => (key.startsWith('guild:') ? key.slice(6) : null);
+
+/** Float32 vectors as stored bytes and back (little-endian, as every platform Node runs on). */
+export function vectorToBytes(v: Float32Array): Buffer {
+  return Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+}
+
+export function bytesToVector(b: Uint8Array): Float32Array {
+  const copy = new Uint8Array(b.byteLength);
+  copy.set(b);
+  return new Float32Array(copy.buffer);
+}
