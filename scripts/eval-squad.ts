@@ -8,7 +8,8 @@ import fs from 'node:fs';
 import type { Article } from '../src/ingest/types.js';
 import { unglue } from '../src/ingest/glued.js';
 import { RANK_DEFAULTS } from '../src/search/rank.js';
-import { containsAnswer, evalEmbedder, openSearchIndex, rankThreeWays, score, storeFromArticles, type Rankings } from './lib/harness.js';
+import type { StoredPassage } from '../src/store/types.js';
+import { addArticles, containsAnswer, emptyStore, evalEmbedder, passagesOf, rankThreeWays, score, type Rankings } from './lib/harness.js';
 
 
 interface SquadFile {
@@ -50,18 +51,21 @@ for (const d of squad.data) {
 const embedder = await evalEmbedder();
 const answerable = questions.filter((q) => !q.impossible);
 
-async function runAll(arts: Article[], qs: Q[]): Promise<{ runs: Rankings[]; store: Awaited<ReturnType<typeof storeFromArticles>> }> {
-  const store = await storeFromArticles(arts, embedder);
-  const index = openSearchIndex(store);
+const storeUrl = process.env.STORE_URL;
+async function runAll(arts: Article[], qs: Q[]): Promise<{ runs: Rankings[]; passages: Map<number, StoredPassage> }> {
+  const store = await emptyStore(storeUrl);
+  await addArticles(store, arts, embedder);
   const runs: Rankings[] = [];
-  for (const q of qs) runs.push(await rankThreeWays(index, embedder, q.question));
-  return { runs, store };
+  for (const q of qs) runs.push(await rankThreeWays(store, embedder, q.question));
+  const passages = await passagesOf(store, runs);
+  await store.close();
+  return { runs, passages };
 }
 
-const { runs, store } = await runAll(articles, answerable);
-const quoteHit = answerable.map((q) => (l: number) => containsAnswer(store.passages[l]?.text ?? '', q.answers));
+const { runs, passages } = await runAll(articles, answerable);
+const quoteHit = answerable.map((q) => (l: number) => containsAnswer(passages.get(l)?.text ?? '', q.answers));
 const goldHit = answerable.map((q) => (l: number) => {
-  const p = store.passages[l];
+  const p = passages.get(l);
   return !!p && p.docId === `${q.title}.txt` && p.paragraph === q.paragraph;
 });
 const report = (pick: (r: Rankings) => number[]) => {

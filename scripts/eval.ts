@@ -6,8 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { loadConfig } from '../src/config.js';
 import { updateIndex } from '../src/index/update.js';
-import { openSearchIndex } from '../src/search/search.js';
-import { containsAnswer, evalEmbedder, rankThreeWays, score, tempDir } from './lib/harness.js';
+import { containsAnswer, emptyStore, evalEmbedder, passagesOf, rankThreeWays, score } from './lib/harness.js';
 
 const args = process.argv.slice(2);
 const file = args.find((a) => !a.startsWith('--'));
@@ -26,16 +25,18 @@ const questions = lines.map((l, i) => {
 });
 const config = loadConfig();
 const embedder = await evalEmbedder();
-const dir = tempDir('verbatim-eval-');
-const { store } = await updateIndex({ corpusDir: config.corpusDir, embeddingsDir: dir, maxFileBytes: config.maxFileBytes, embedder });
-fs.rmSync(dir, { recursive: true, force: true });
-const index = openSearchIndex(store);
+const store = await emptyStore();
+await updateIndex({ store, corpusDir: config.corpusDir, maxFileBytes: config.maxFileBytes, embedder });
+await store.refresh();
 
 const positives = questions.filter((q) => q.a?.length);
 const negatives = questions.filter((q) => !q.a?.length);
-const runs = await Promise.all(positives.map((q) => rankThreeWays(index, embedder, q.q)));
-const hits = positives.map((q) => (label: number) => containsAnswer(store.passages[label]?.text ?? '', q.a!));
-const negRuns = await Promise.all(negatives.map((q) => rankThreeWays(index, embedder, q.q)));
+const runs = [];
+for (const q of positives) runs.push(await rankThreeWays(store, embedder, q.q));
+const negRuns = [];
+for (const q of negatives) negRuns.push(await rankThreeWays(store, embedder, q.q));
+const passages = await passagesOf(store, runs);
+const hits = positives.map((q) => (id: number) => containsAnswer(passages.get(id)?.text ?? '', q.a!));
 const result = {
   file: path.basename(file),
   model: embedder.modelId,
@@ -50,6 +51,7 @@ const result = {
   },
   misses: positives.filter((_, i) => !runs[i].fused.slice(0, 3).some(hits[i])).map((q) => q.q),
 };
+await store.close();
 if (args.includes('--json')) {
   console.log(JSON.stringify(result));
 } else {

@@ -173,7 +173,9 @@ describe('concurrency', () => {
     fs.cpSync(SEED_CORPUS, corpus, { recursive: true });
     const child = spawn(process.execPath, [CLI, 'index', '--watch'], { env: env(corpus, await testStore()) });
     let out = '';
+    let err = '';
     child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
     const until = async (pred: () => boolean, ms: number) => {
       const end = Date.now() + ms;
       while (!pred() && Date.now() < end) await new Promise((r) => setTimeout(r, 100));
@@ -185,7 +187,7 @@ describe('concurrency', () => {
       await until(() => /Indexed 105 files/.test(out), 60_000);
       await new Promise((r) => setTimeout(r, 2500)); // room for a (wrong) third run to show up
       const runs = out.split('\n').filter((l) => l.startsWith('Indexed')).length - 1; // minus the initial index
-      expect(out).toMatch(/Indexed 105 files/);
+      expect(out, err).toMatch(/Indexed 105 files/);
       expect(runs).toBeGreaterThanOrEqual(1);
       expect(runs).toBeLessThanOrEqual(2);
     } finally {

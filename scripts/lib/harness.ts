@@ -1,17 +1,18 @@
-// Shared by `npm run eval`, `npm run eval:squad` and `npm run bench`: build an index from articles in a
-// temporary folder, and rank a question three ways (BM25 alone, vectors alone, the product's fusion).
+// Shared by `npm run eval`, `npm run eval:squad` and `npm run bench`: build a store from articles in a
+// temporary folder (or at STORE_URL), and rank a question three ways (BM25 alone, vectors alone, the
+// product's fusion).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../../src/config.js';
 import { openEmbedder } from '../../src/engine.js';
 import type { Embedder } from '../../src/embed/model.js';
-import { CHUNKER_VERSION } from '../../src/ingest/article.js';
 import type { Article } from '../../src/ingest/types.js';
-import { emptyStore, sha256, type Store } from '../../src/index/store.js';
-import { passageTokenBudget } from '../../src/index/update.js';
-import { denseNeighbours } from '../../src/search/retrieve.js';
-import { openSearchIndex, search, type SearchIndex, type SearchOptions } from '../../src/search/search.js';
+import { settingsFor, toNewArticle } from '../../src/index/update.js';
+import { keywordSearch } from '../../src/search/keyword.js';
+import { search, type SearchOptions } from '../../src/search/search.js';
+import { openStore } from '../../src/store/open.js';
+import { SHARED, type LibraryKey, type Scope, type Store } from '../../src/store/types.js';
 import { analyze } from '../../src/text/terms.js';
 import { fold } from '../../src/text/normalize.js';
 
@@ -19,34 +20,37 @@ export async function evalEmbedder(): Promise<Embedder> {
   return openEmbedder(loadConfig(), (m) => process.stderr.write(m + '\n'));
 }
 
+const temps: string[] = [];
 export function tempDir(prefix: string): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  temps.push(dir);
+  return dir;
+}
+process.on('exit', () => {
+  for (const d of temps) fs.rmSync(d, { recursive: true, force: true });
+});
+
+/** An empty store: the embedded one in a temporary folder, or PostgreSQL when `url` is given. */
+export async function emptyStore(url?: string): Promise<Store> {
+  return openStore({ embeddingsDir: tempDir('verbatim-eval-'), storeUrl: url });
 }
 
-/** An index built straight from articles (no files): SQuAD paragraphs are already clean passages. */
-export async function storeFromArticles(articles: Article[], embedder: Embedder): Promise<Store> {
-  const store = emptyStore(embedder.modelId, embedder.dims, CHUNKER_VERSION, passageTokenBudget(embedder));
-  const passages = articles.flatMap((a) => a.passages);
-  store.hnsw.resizeIndex(passages.length + 16);
-  const vectors = await embedder.embedPassages(passages.map((p) => p.searchText));
-  for (const a of articles) {
-    const labels: number[] = [];
-    for (const p of a.passages) {
-      const label = store.passages.length;
-      store.hnsw.addPoint(Array.from(vectors[passages.indexOf(p)]), label);
-      const stored = { ...p, label, hash: sha256(p.searchText) };
-      store.passages.push(stored);
-      store.keyword.add(stored);
-      labels.push(label);
-    }
-    store.keyword.setTitle(a.docId, a.title);
-    const { passages: _p, ...meta } = a;
-    store.manifest.articles[a.file] = { ...meta, hash: '', size: 0, mtimeMs: 0, labels };
-  }
-  return store;
+/** Commits articles (already split into passages) to a store, embedding each passage once. */
+export async function addArticles(store: Store, articles: Article[], embedder: Embedder, library: LibraryKey = SHARED): Promise<void> {
+  const made = articles.map((a) => toNewArticle(a, library, { hash: a.file, size: 0, mtimeMs: 0 }));
+  const texts = new Map<string, string>();
+  for (const a of made) for (const p of a.passages) texts.set(p.hash, p.searchText);
+  const cached = await store.cachedVectors(embedder.modelId, [...texts.keys()]);
+  const todo = [...texts].filter(([h]) => !cached.has(h));
+  const vectors = await embedder.embedPassages(todo.map(([, t]) => t));
+  await store.cacheVectors(embedder.modelId, new Map(todo.map(([h], i) => [h, vectors[i]])));
+  const settings = (await store.settings()) ? undefined : settingsFor(embedder);
+  await store.commit({ settings, libraries: [{ key: library }], addArticles: made });
+  await store.refresh();
 }
 
 export interface Rankings {
+  /** Passage ids, best first. */
   bm25: number[];
   dense: number[];
   fused: number[];
@@ -57,17 +61,24 @@ export interface Rankings {
   cosine: number;
 }
 
-export async function rankThreeWays(index: SearchIndex, embedder: Embedder, question: string, k = 10, opts: SearchOptions = {}): Promise<Rankings> {
-  const r = await search(index, embedder, question, k, opts);
-  const bm25 = index.keyword.search(analyze(question), k).map((h) => h.label);
-  const dense = denseNeighbours(index.store, await embedder.embedQuery(question), k).map((h) => h.label);
-  const fused = r.selected.map((f) => f.label); // as quoted: duplicates collapsed, per-article cap
-  const rrfScore = new Map<number, number>();
+export async function rankThreeWays(store: Store, embedder: Embedder, question: string, k = 10, opts: SearchOptions = {}, scope: Scope = [SHARED]): Promise<Rankings> {
+  const r = await search(store, embedder, scope, question, k, opts);
   const deep = 50;
-  const legs = [index.keyword.search(analyze(question), deep).map((h) => h.label), denseNeighbours(index.store, await embedder.embedQuery(question), deep).map((h) => h.label)];
-  for (const leg of legs) leg.forEach((l, i) => rrfScore.set(l, (rrfScore.get(l) ?? 0) + 1 / (60 + i + 1)));
-  const rrf = [...rrfScore.entries()].sort((a, b) => b[1] - a[1]).slice(0, k).map(([l]) => l);
-  return { bm25, dense, fused, rrf, answered: r.answered, coverage: r.evidence.coverage, cosine: r.evidence.cosine };
+  const vector = await embedder.embedQuery(question);
+  const kw = (await keywordSearch(store, scope, analyze(question), deep)).hits.map((h) => h.id);
+  const near = (await store.nearest(scope, vector, deep)).map((h) => h.id);
+  const rrfScore = new Map<number, number>();
+  for (const leg of [kw, near]) leg.forEach((id, i) => rrfScore.set(id, (rrfScore.get(id) ?? 0) + 1 / (60 + i + 1)));
+  const rrf = [...rrfScore.entries()].sort((a, b) => b[1] - a[1]).slice(0, k).map(([id]) => id);
+  return {
+    bm25: kw.slice(0, k),
+    dense: near.slice(0, k),
+    fused: r.selected.map((f) => f.id), // as quoted: duplicates collapsed, per-article cap
+    rrf,
+    answered: r.answered,
+    coverage: r.evidence.coverage,
+    cosine: r.evidence.cosine,
+  };
 }
 
 const norm = (s: string) => fold(s).replace(/\s+/g, ' ');
@@ -83,8 +94,8 @@ export interface Scores {
   mrr: number;
 }
 
-/** Averages over questions; `hit(label)` says whether a ranked passage counts as the answer. */
-export function score(rankings: number[][], hits: ((label: number) => boolean)[]): Scores {
+/** Averages over questions; `hit(id)` says whether a ranked passage counts as the answer. */
+export function score(rankings: number[][], hits: ((id: number) => boolean)[]): Scores {
   let top1 = 0;
   let top3 = 0;
   let mrr = 0;
@@ -99,4 +110,9 @@ export function score(rankings: number[][], hits: ((label: number) => boolean)[]
   return { top1: round(top1), top3: round(top3), mrr: round(mrr) };
 }
 
-export { openSearchIndex };
+/** The passages of every ranking, by id, fetched in one go. */
+export async function passagesOf(store: Store, rankings: Rankings[]) {
+  const ids = new Set<number>();
+  for (const r of rankings) for (const leg of [r.bm25, r.dense, r.fused, r.rrf]) for (const id of leg) ids.add(id);
+  return store.passages([...ids]);
+}

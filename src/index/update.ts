@@ -83,21 +83,26 @@ interface Prepared {
   replaces: ArticleRecord | null;
 }
 
+/** An article as the store keeps it: each passage hashed, analysed and tagged. */
+export function toNewArticle(built: Article, library: LibraryKey, file: { hash: string; size: number; mtimeMs: number; upload?: Buffer }): NewArticle {
+  const { passages, docId: _d, ...meta } = built;
+  return {
+    ...meta,
+    library,
+    hash: file.hash,
+    size: file.size,
+    mtimeMs: file.mtimeMs,
+    titleTerms: [...new Set(analyze(built.title))],
+    passages: passages.map((p) => ({ ...p, hash: sha256(p.searchText), terms: analyze(p.searchText), tags: entityTags(p.text) })),
+    ...(file.upload ? { upload: file.upload } : {}),
+  };
+}
+
 /** Cleans and splits one decoded file into an article with analysed, tagged passages. */
 export function prepareArticle(outcome: Extract<ReadOutcome, { ok: true }>, library: LibraryKey, maxTokens: number, stat: { size: number; mtimeMs: number }, keepUpload: boolean): { article: NewArticle; built: Article } | string {
   const built = buildArticle(outcome.source, maxTokens);
   if (built.passages.reduce((n, p) => n + wordCount(p.text), 0) < MIN_ARTICLE_WORDS) return 'no article text left after cleaning';
-  const { passages, docId: _d, ...meta } = built;
-  const article: NewArticle = {
-    ...meta,
-    library,
-    hash: sha256(outcome.bytes),
-    size: stat.size,
-    mtimeMs: stat.mtimeMs,
-    titleTerms: [...new Set(analyze(built.title))],
-    passages: passages.map((p) => ({ ...p, hash: sha256(p.searchText), terms: analyze(p.searchText), tags: entityTags(p.text) })),
-    ...(keepUpload ? { upload: outcome.bytes } : {}),
-  };
+  const article = toNewArticle(built, library, { hash: sha256(outcome.bytes), size: stat.size, mtimeMs: stat.mtimeMs, upload: keepUpload ? outcome.bytes : undefined });
   return { article, built };
 }
 
