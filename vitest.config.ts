@@ -1,14 +1,27 @@
 import { defineConfig } from 'vitest/config';
 
+// Two passes over one suite: everything against the embedded store, then the store, search, CLI and bot
+// end-to-end tests again against PostgreSQL (PGlite with pgvector, started by the tests themselves; or
+// TEST_POSTGRES_URL when it is set).
+const common = {
+  globalSetup: ['test/global-setup.ts'],
+  // Native addons (hnswlib, onnxruntime, better-sqlite3) are happiest in separate processes.
+  pool: 'forks' as const,
+  // --expose-gc lets the load test measure memory after garbage collection.
+  poolOptions: { forks: { execArgv: ['--expose-gc'] } },
+  testTimeout: 120_000,
+  hookTimeout: 300_000,
+};
+
+export const POSTGRES_PASS = ['test/store.test.ts', 'test/index.test.ts', 'test/retrieval.test.ts', 'test/cli.test.ts', 'test/bot.e2e.test.ts', 'test/libraries.e2e.test.ts'];
+
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
-    globalSetup: ['test/global-setup.ts'],
-    // Native addons (hnswlib, onnxruntime) are happiest in separate processes.
-    pool: 'forks',
-    // --expose-gc lets the load test measure memory after garbage collection.
-    poolOptions: { forks: { execArgv: ['--expose-gc'] } },
-    testTimeout: 120_000,
-    hookTimeout: 300_000,
+    projects: [
+      { test: { ...common, name: 'sqlite', include: ['test/**/*.test.ts'] } },
+      {
+        test: { ...common, name: 'postgres', include: POSTGRES_PASS, globalSetup: [...common.globalSetup, 'test/global-setup-pglite.ts'], env: { VERBATIM_TEST_STORE: 'pglite' } },
+      },
+    ],
   },
 });

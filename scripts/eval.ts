@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { loadConfig } from '../src/config.js';
 import { updateIndex } from '../src/index/update.js';
-import { containsAnswer, emptyStore, evalEmbedder, passagesOf, rankThreeWays, score } from './lib/harness.js';
+import { containsAnswer, emptyStore, evalEmbedder, passagesOf, rankThreeWays, score, type Rankings } from './lib/harness.js';
 
 const args = process.argv.slice(2);
 const file = args.find((a) => !a.startsWith('--'));
@@ -31,9 +31,9 @@ await store.refresh();
 
 const positives = questions.filter((q) => q.a?.length);
 const negatives = questions.filter((q) => !q.a?.length);
-const runs = [];
+const runs: Rankings[] = [];
 for (const q of positives) runs.push(await rankThreeWays(store, embedder, q.q));
-const negRuns = [];
+const negRuns: Rankings[] = [];
 for (const q of negatives) negRuns.push(await rankThreeWays(store, embedder, q.q));
 const passages = await passagesOf(store, runs);
 const hits = positives.map((q) => (id: number) => containsAnswer(passages.get(id)?.text ?? '', q.a!));

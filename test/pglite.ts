@@ -1,9 +1,12 @@
 // A real PostgreSQL engine for tests: PGlite (Postgres compiled to WebAssembly) with pgvector, served on
 // 127.0.0.1 over the ordinary wire protocol, so the product reaches it with the same `pg` client it uses
-// for a managed Postgres. In memory; gone when stopped.
-import { PGlite } from '@electric-sql/pglite';
-import { vector } from '@electric-sql/pglite-pgvector';
-import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+// for a managed Postgres. It runs in a child process of its own (a test that waits on spawnSync would
+// otherwise stall it); in memory, gone when stopped.
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
 
 export interface PgliteServer {
   url: string;
@@ -11,14 +14,24 @@ export interface PgliteServer {
 }
 
 export async function startPglite(): Promise<PgliteServer> {
-  const db = await PGlite.create({ extensions: { vector } });
-  const server = new PGLiteSocketServer({ db, port: 0, host: '127.0.0.1', maxConnections: 200 });
-  await server.start();
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(here, 'pglite-server.ts')], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+      const line = out.split('\n').find((l) => l.startsWith('postgres://'));
+      if (line) resolve(line.trim());
+    });
+    child.once('exit', (code) => reject(new Error(`the PGlite server exited (${code}) before it was ready`)));
+  });
   return {
-    url: `postgres://postgres:postgres@${server.getServerConn()}/postgres`,
+    url,
     async stop() {
-      await server.stop();
-      await db.close();
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(timer);
     },
   };
 }

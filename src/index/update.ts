@@ -84,7 +84,7 @@ interface Prepared {
 }
 
 /** An article as the store keeps it: each passage hashed, analysed and tagged. */
-export function toNewArticle(built: Article, library: LibraryKey, file: { hash: string; size: number; mtimeMs: number; upload?: Buffer }): NewArticle {
+export function toNewArticle(built: Article, library: LibraryKey, file: { hash: string; size: number; mtimeMs: number; upload?: Buffer }, opts: { tags?: boolean } = {}): NewArticle {
   const { passages, docId: _d, ...meta } = built;
   return {
     ...meta,
@@ -93,7 +93,7 @@ export function toNewArticle(built: Article, library: LibraryKey, file: { hash: 
     size: file.size,
     mtimeMs: file.mtimeMs,
     titleTerms: [...new Set(analyze(built.title))],
-    passages: passages.map((p) => ({ ...p, hash: sha256(p.searchText), terms: analyze(p.searchText), tags: entityTags(p.text) })),
+    passages: passages.map((p) => ({ ...p, hash: sha256(p.searchText), terms: analyze(p.searchText), tags: opts.tags === false ? {} : entityTags(p.text) })),
     ...(file.upload ? { upload: file.upload } : {}),
   };
 }

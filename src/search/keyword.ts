@@ -16,10 +16,11 @@ export const BM25 = { k: 1.2, b: 0.75 };
 
 /**
  * On a large scope, a question word found in many passages would make the engine score every one of them.
- * There, candidates come from the question's rarer words, and each candidate is then scored on all of them:
- * a passage holding none of the rare words could only rank on common ones, which carry little weight.
+ * There, candidates come from the question's rarest words (as many as fit a budget of postings), and each
+ * candidate is then scored on all of them: a passage holding none of the rare words could only rank on
+ * common ones, which carry little weight (and the vector leg still brings its own candidates).
  */
-export const LARGE_SCOPE = { docs: 20_000, commonShare: 0.02, candidates: 300 };
+export const LARGE_SCOPE = { docs: 20_000, postings: 2_000, candidates: 200 };
 /** On a small scope every passage holding a question word is scored, up to this many. */
 export const SMALL_SCOPE_CANDIDATES = 2_000;
 
@@ -57,9 +58,15 @@ export async function keywordSearch(store: Store, scope: Scope, terms: readonly 
   let asked = present;
   let cap = SMALL_SCOPE_CANDIDATES;
   if (n >= LARGE_SCOPE.docs) {
+    // The rarest words first, as many as keep the engine's work (postings to score) within budget.
     const byDf = [...present].sort((a, b) => r.stats.df.get(a)! - r.stats.df.get(b)!);
-    asked = byDf.filter((t) => r.stats.df.get(t)! <= n * LARGE_SCOPE.commonShare);
-    if (asked.length === 0) asked = byDf.slice(0, 1);
+    asked = [];
+    let postings = 0;
+    for (const t of byDf) {
+      postings += r.stats.df.get(t)!;
+      if (asked.length > 0 && postings > LARGE_SCOPE.postings) break;
+      asked.push(t);
+    }
     cap = LARGE_SCOPE.candidates;
   }
   const candidates = await store.keywordCandidates(scope, asked, Math.max(cap, limit));

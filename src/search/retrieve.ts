@@ -27,7 +27,7 @@ export interface Query {
 export interface Retrieved {
   candidates: Candidate[];
   rarity: Rarity;
-  /** Each candidate article's terms (title and text). */
+  /** Which question terms each candidate's article holds (title and text). */
   articleTerms: Map<number, Set<string>>;
 }
 
@@ -39,8 +39,8 @@ export async function retrieve(store: Store, scope: Scope, query: Query, depth: 
   const missing = ids.filter((id) => !cosine.has(id));
   const [exact, passages] = await Promise.all([store.similarity(missing, query.vector), store.passages(ids)]);
   for (const [id, c] of exact) cosine.set(id, c);
-  const articleTerms = await store.articleTerms([...new Set([...passages.values()].map((p) => p.articleId))]);
   const unique = [...new Set(query.terms)];
+  const articleTerms = await store.articleTerms([...new Set([...passages.values()].map((p) => p.articleId))], unique);
   const totalIdf = unique.reduce((s, t) => s + rarity.idf(t), 0);
   const candidates: Candidate[] = [];
   for (const id of ids) {

@@ -144,8 +144,8 @@ export interface Store {
   articles(scope: Scope): Promise<ArticleRecord[]>;
   article(library: LibraryKey, file: string): Promise<ArticleRecord | null>;
   articlesById(ids: readonly number[]): Promise<Map<number, ArticleRecord>>;
-  /** Distinct analysed terms (title and body) of each article. */
-  articleTerms(ids: readonly number[]): Promise<Map<number, Set<string>>>;
+  /** Which of `terms` each article holds (in its title or text): a passage is read in its article's context. */
+  articleTerms(ids: readonly number[], terms: readonly string[]): Promise<Map<number, Set<string>>>;
   passages(ids: readonly number[]): Promise<Map<number, StoredPassage>>;
   /** The stored upload of an article added from Discord. */
   source(articleId: number): Promise<Buffer | null>;

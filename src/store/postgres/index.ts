@@ -223,7 +223,7 @@ export async function openPostgresStore(opts: PostgresOptions): Promise<Store> {
     await c.query('DROP INDEX IF EXISTS passages_embedding');
     await c.query('UPDATE passages SET embedding = NULL');
     await c.query(`ALTER TABLE passages ALTER COLUMN embedding TYPE vector(${dims})`);
-    await c.query('CREATE INDEX passages_embedding ON passages USING hnsw (embedding vector_cosine_ops) WITH (m = 16, ef_construction = 200)');
+    await c.query('CREATE INDEX passages_embedding ON passages USING hnsw (embedding vector_cosine_ops) WITH (m = 16, ef_construction = 100)');
   }
 
   const store: Store = {
@@ -252,9 +252,17 @@ export async function openPostgresStore(opts: PostgresOptions): Promise<Store> {
       const rows = (await query(`SELECT ${ARTICLE_COLUMNS} FROM articles a JOIN libraries l ON l.id = a.library_id WHERE a.id = ANY($1::int[])`, [[...ids]])).rows;
       return new Map(rows.map((r) => [Number(r.id), toArticle(r)]));
     },
-    async articleTerms(ids) {
-      const rows = (await query('SELECT id, terms FROM articles WHERE id = ANY($1::int[])', [[...ids]])).rows;
-      return new Map(rows.map((r) => [Number(r.id), new Set((r.terms as string).split(' '))]));
+    async articleTerms(ids, terms) {
+      const out = new Map<number, Set<string>>(ids.map((id) => [id, new Set<string>()]));
+      const rows = (
+        await query(
+          `SELECT a.id, t.term FROM articles a, unnest($2::text[]) AS t(term)
+           WHERE a.id = ANY($1::int[]) AND position(' ' || t.term || ' ' in ' ' || a.terms || ' ') > 0`,
+          [[...ids], [...new Set(terms)]],
+        )
+      ).rows;
+      for (const r of rows) out.get(Number(r.id))?.add(r.term as string);
+      return out;
     },
     async passages(ids) {
       const rows = (

@@ -34,6 +34,8 @@ import {
 
 export const DB_FILE = 'verbatim.db';
 const GRAPHS_DIR = 'hnsw';
+const SAVE_AFTER_CHANGES = 1000;
+const SAVE_ON_CLOSE_AFTER_CHANGES = 50;
 /** Keep this many changes in the log beyond what every saved graph includes. */
 const CHANGE_LOG_KEEP = 50_000;
 
@@ -129,11 +131,45 @@ function pragmas(db: Database.Database): void {
   db.pragma('synchronous = NORMAL');
   db.pragma('busy_timeout = 10000');
   db.pragma('foreign_keys = ON');
+  // Questions read a few scattered rows (vectors, postings lengths): memory-mapped pages and a larger cache
+  // turn each from a system call into a memory read (3-5x faster at 100,000 passages; docs/benchmarks.md).
+  db.pragma('mmap_size = 1073741824');
+  db.pragma('cache_size = -65536');
 }
 
-/** An FTS5 query: the scope's library tokens AND any of the terms (quoted: a term is never an operator). */
+/** A term as the keyword index holds it: prefixed with its library. */
+const ftsToken = (libraryId: number, term: string) => `l${libraryId}_${term}`;
+
+/** An FTS5 query: any of the terms in any library of the scope (quoted: a term is never an operator). */
 function matchExpression(libraryIds: number[], terms: readonly string[]): string {
-  return `lib : (${libraryIds.map((id) => `l${id}`).join(' OR ')}) AND (${terms.map((t) => `"${t.replace(/"/g, '')}"`).join(' OR ')})`;
+  return libraryIds.flatMap((id) => terms.map((t) => `"${ftsToken(id, t.replace(/"/g, ''))}"`)).join(' OR ');
+}
+
+/** A least-recently-used cache bounded by a total weight (here: terms held). */
+class BoundedCache<K, V> {
+  private map = new Map<K, V>();
+  private total = 0;
+  constructor(private max: number, private weigh: (v: V) => number) {}
+  has(k: K): boolean {
+    return this.map.has(k);
+  }
+  get(k: K): V | undefined {
+    const v = this.map.get(k);
+    if (v !== undefined) {
+      this.map.delete(k);
+      this.map.set(k, v);
+    }
+    return v;
+  }
+  set(k: K, v: V): void {
+    this.map.set(k, v);
+    this.total += this.weigh(v);
+    for (const [old, ov] of this.map) {
+      if (this.total <= this.max) break;
+      this.map.delete(old);
+      this.total -= this.weigh(ov);
+    }
+  }
 }
 
 export async function openSqliteStore(opts: SqliteOptions): Promise<Store> {
@@ -171,7 +207,7 @@ export async function openSqliteStore(opts: SqliteOptions): Promise<Store> {
       WHERE a.library_id IN (SELECT value FROM json_each(?)) ORDER BY a.file, l.key`),
     article: r.prepare(`SELECT ${ARTICLE_COLUMNS} FROM articles a JOIN libraries l ON l.id = a.library_id WHERE l.key = ? AND a.file = ?`),
     articlesById: r.prepare(`SELECT ${ARTICLE_COLUMNS} FROM articles a JOIN libraries l ON l.id = a.library_id WHERE a.id IN (SELECT value FROM json_each(?))`),
-    articleTerms: r.prepare('SELECT id, terms FROM articles WHERE id IN (SELECT value FROM json_each(?))'),
+    articleTerms: r.prepare('SELECT a.id, a.terms FROM json_each(?) i CROSS JOIN articles a ON a.id = i.value'),
     passages: r.prepare(`SELECT p.id, p.article_id, l.key AS library, a.file, p.paragraph, p.part, p.char_start, p.char_end, p.text,
         p.search_text, p.hash, p.terms, p.tags
       FROM passages p JOIN articles a ON a.id = p.article_id JOIN libraries l ON l.id = p.library_id
@@ -181,17 +217,22 @@ export async function openSqliteStore(opts: SqliteOptions): Promise<Store> {
     df: r.prepare(`SELECT term, SUM(df) AS df FROM term_df
       WHERE library_id IN (SELECT value FROM json_each(?)) AND term IN (SELECT value FROM json_each(?)) GROUP BY term`),
     keyword: r.prepare(`SELECT p.id, p.terms FROM (
-        SELECT rowid AS id, bm25(passages_fts, 1.0, 0.0) AS score FROM passages_fts WHERE passages_fts MATCH ? ORDER BY score LIMIT ?
+        SELECT rowid AS id, bm25(passages_fts) AS score FROM passages_fts WHERE passages_fts MATCH ? ORDER BY score LIMIT ?
       ) f JOIN passages p ON p.id = f.id ORDER BY f.score`),
-    vectorsOf: r.prepare(`SELECT p.id, v.vector FROM passages p JOIN vectors v ON v.model = ? AND v.hash = p.hash
-      WHERE p.id IN (SELECT value FROM json_each(?))`),
+    // CROSS JOIN fixes the loop order: look up the few ids asked for, never scan every vector.
+    vectorsOf: r.prepare(`SELECT p.id, v.vector FROM json_each(@ids) j CROSS JOIN passages p ON p.id = j.value
+      CROSS JOIN vectors v ON v.model = @model AND v.hash = p.hash`),
     cached: r.prepare('SELECT hash, vector FROM vectors WHERE model = ? AND hash IN (SELECT value FROM json_each(?))'),
     head: r.prepare('SELECT COALESCE(MAX(seq), 0) AS seq FROM changes'),
     oldest: r.prepare('SELECT MIN(seq) AS seq FROM changes'),
     changesSince: r.prepare('SELECT seq, library_id, passage_id, op FROM changes WHERE seq > ? ORDER BY seq'),
-    libraryVectors: r.prepare(`SELECT p.id, v.vector FROM passages p JOIN vectors v ON v.model = ? AND v.hash = p.hash WHERE p.library_id = ?`),
+    libraryVectors: r.prepare(`SELECT p.id, v.vector FROM passages p CROSS JOIN vectors v ON v.model = @model AND v.hash = p.hash WHERE p.library_id = @library`),
     libraryPassageCount: r.prepare('SELECT COUNT(*) AS n FROM passages WHERE library_id = ?'),
   };
+
+  // Each article's terms as one padded string (a substring test per question term, and no garbage), by id:
+  // an id is never reused (AUTOINCREMENT), so an entry never goes stale.
+  const termCache = new BoundedCache<number, string>(64 << 20, (text) => text.length);
 
   let libraryIdByKey = new Map<string, number>();
   const loadLibraryIds = () => {
@@ -222,7 +263,7 @@ export async function openSqliteStore(opts: SqliteOptions): Promise<Store> {
       // A small index built a moment ago has no saved copy yet: that is not news.
       if (why !== 'no saved copy' || total >= 10_000) opts.onStatus?.(`Rebuilding the vector index of library "${key}" from ${total} stored vectors (${why}); nothing is re-embedded.`);
       let done = 0;
-      for (const row of q.libraryVectors.iterate(settings.modelId, libraryId) as Iterable<{ id: number; vector: Buffer }>) {
+      for (const row of q.libraryVectors.iterate({ model: settings.modelId, library: libraryId }) as Iterable<{ id: number; vector: Buffer }>) {
         addPoint(g, row.id, bytesToVector(row.vector));
         if (++done % 2000 === 0) opts.onProgress?.({ phase: 'vectors', done, total });
       }
@@ -231,11 +272,14 @@ export async function openSqliteStore(opts: SqliteOptions): Promise<Store> {
     return g;
   }
 
-  function saveIfBehind(g: Graph, force = false): void {
+  /**
+   * Saves a graph once it is this many changes ahead of its saved copy: replaying them at the next start
+   * costs about a millisecond each, saving costs a write of the whole graph.
+   */
+  function saveIfBehind(g: Graph, atLeast = SAVE_AFTER_CHANGES): void {
     if (!graphsModel) return;
     const behind = g.seq - g.savedSeq;
-    if (behind <= 0) return;
-    if (!force && behind < Math.max(1000, g.live * 0.05)) return;
+    if (behind <= 0 || behind < atLeast) return;
     try {
       saveGraph(graphsDir, g, graphsModel);
     } catch (err) {
@@ -243,7 +287,10 @@ export async function openSqliteStore(opts: SqliteOptions): Promise<Store> {
     }
   }
 
-  /** Loads (or rebuilds) every library's graph as of the change log's head, in one read snapshot. */
+  /**
+   * Loads every library's saved graph (or rebuilds it as of the change log's head), in one read snapshot;
+   * returns the oldest change they all include, from which replay() brings them up to date.
+   */
   const loadGraphs = r.transaction((settings: IndexSettings) => {
     graphs.clear();
     graphsModel = settings.modelId;
@@ -260,7 +307,7 @@ export async function openSqliteStore(opts: SqliteOptions): Promise<Store> {
       const g = buildGraph(id, settings, head, why);
       graphs.set(id, g);
     }
-    return head;
+    return Math.min(head, ...[...graphs.values()].map((g) => g.seq));
   });
 
   /** Applies the changes committed since the graphs were last brought up to date, in one read snapshot. */
@@ -272,7 +319,7 @@ export async function openSqliteStore(opts: SqliteOptions): Promise<Store> {
     const addIds = rows.filter((c) => c.op === OP.add).map((c) => c.passage_id);
     const vectors = new Map<number, Float32Array>();
     for (let i = 0; i < addIds.length; i += 5000) {
-      for (const row of q.vectorsOf.all(settings.modelId, JSON.stringify(addIds.slice(i, i + 5000))) as { id: number; vector: Buffer }[]) {
+      for (const row of q.vectorsOf.all({ model: settings.modelId, ids: JSON.stringify(addIds.slice(i, i + 5000)) }) as { id: number; vector: Buffer }[]) {
         vectors.set(row.id, bytesToVector(row.vector));
       }
     }
@@ -312,13 +359,14 @@ export async function openSqliteStore(opts: SqliteOptions): Promise<Store> {
       applied = head;
       return;
     }
-    if (applied < 0 || graphsModel !== settings.modelId) {
-      applied = loadGraphs(settings);
-    } else {
-      const done = replay(settings);
-      applied = done === false ? loadGraphs(settings) : done;
+    if (applied < 0 || graphsModel !== settings.modelId) applied = loadGraphs(settings);
+    let done = replay(settings);
+    if (done === false) {
+      applied = loadGraphs(settings); // the log was pruned past a graph: start from saved copies again
+      done = replay(settings);
     }
-    for (const g of graphs.values()) saveIfBehind(g, g.savedSeq === 0 && g.live > 0);
+    applied = done === false ? (q.head.get() as { seq: number }).seq : done;
+    for (const g of graphs.values()) saveIfBehind(g, g.savedSeq === 0 && g.live > 0 ? 1 : SAVE_AFTER_CHANGES);
   }
 
   // ——— writes ———
@@ -333,7 +381,7 @@ export async function openSqliteStore(opts: SqliteOptions): Promise<Store> {
         @title_terms, @terms, @passages, @added_at, @source)`),
     insertPassage: w.prepare(`INSERT INTO passages (article_id, library_id, paragraph, part, char_start, char_end, text, search_text, hash, terms, length, tags)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-    insertFts: w.prepare('INSERT INTO passages_fts (rowid, terms, lib) VALUES (?, ?, ?)'),
+    insertFts: w.prepare('INSERT INTO passages_fts (rowid, terms) VALUES (?, ?)'),
     deleteFts: w.prepare('DELETE FROM passages_fts WHERE rowid = ?'),
     addDf: w.prepare('INSERT INTO term_df (library_id, term, df) VALUES (?, ?, ?) ON CONFLICT (library_id, term) DO UPDATE SET df = df + excluded.df'),
     subDf: w.prepare('UPDATE term_df SET df = df - ? WHERE library_id = ? AND term = ?'),
@@ -417,7 +465,7 @@ export async function openSqliteStore(opts: SqliteOptions): Promise<Store> {
       const pid = Number(
         wq.insertPassage.run(articleId, libraryId, p.paragraph, p.part, p.start, p.end, p.text, p.searchText, p.hash, terms, p.terms.length, JSON.stringify(p.tags)).lastInsertRowid,
       );
-      wq.insertFts.run(pid, terms, `l${libraryId}`);
+      wq.insertFts.run(pid, p.terms.map((t) => ftsToken(libraryId, t)).join(' '));
       wq.change.run(libraryId, pid, OP.add);
       for (const t of new Set(p.terms)) df.set(t, (df.get(t) ?? 0) + 1);
       tokens += p.terms.length;
@@ -511,8 +559,15 @@ export async function openSqliteStore(opts: SqliteOptions): Promise<Store> {
     async articlesById(ids) {
       return new Map((q.articlesById.all(JSON.stringify(ids)) as ArticleRow[]).map((row) => [row.id, toArticle(row)]));
     },
-    async articleTerms(ids) {
-      return new Map((q.articleTerms.all(JSON.stringify(ids)) as { id: number; terms: string }[]).map((row) => [row.id, new Set(row.terms.split(' '))]));
+    async articleTerms(ids, terms) {
+      const missing = ids.filter((id) => !termCache.has(id));
+      if (missing.length) for (const row of q.articleTerms.all(JSON.stringify(missing)) as { id: number; terms: string }[]) termCache.set(row.id, ` ${row.terms} `);
+      const out = new Map<number, Set<string>>();
+      for (const id of ids) {
+        const all = termCache.get(id);
+        out.set(id, new Set(all ? terms.filter((t) => all.includes(` ${t} `)) : []));
+      }
+      return out;
     },
     async passages(ids) {
       return new Map((q.passages.all(JSON.stringify(ids)) as PassageRow[]).map((row) => [row.id, toPassage(row)]));
@@ -542,11 +597,13 @@ export async function openSqliteStore(opts: SqliteOptions): Promise<Store> {
       return all.sort((a, b) => b.cosine - a.cosine).slice(0, k);
     },
     async similarity(ids, vector) {
+      // From the database (memory-mapped): faster than copying points out of the graph.
       const settings = readSettings(r);
       const out = new Map<number, number>();
       if (!settings || !ids.length) return out;
-      for (const row of q.vectorsOf.all(settings.modelId, JSON.stringify(ids)) as { id: number; vector: Buffer }[]) {
-        const v = bytesToVector(row.vector);
+      for (const row of q.vectorsOf.all({ model: settings.modelId, ids: JSON.stringify(ids) }) as { id: number; vector: Buffer }[]) {
+        const b = row.vector;
+        const v = b.byteOffset % 4 === 0 ? new Float32Array(b.buffer, b.byteOffset, b.byteLength / 4) : bytesToVector(b);
         let dot = 0;
         for (let i = 0; i < v.length; i++) dot += v[i] * vector[i];
         out.set(row.id, dot);
@@ -581,7 +638,7 @@ export async function openSqliteStore(opts: SqliteOptions): Promise<Store> {
     async close() {
       if (closed) return;
       closed = true;
-      for (const g of graphs.values()) saveIfBehind(g);
+      for (const g of graphs.values()) saveIfBehind(g, SAVE_ON_CLOSE_AFTER_CHANGES);
       r.close();
       w.close();
     },

@@ -62,9 +62,11 @@ const MIGRATIONS: string[] = [
     PRIMARY KEY (model, hash)
   ) WITHOUT ROWID;
   -- Keyword index: the product's own analysed terms (text/terms.ts), so search and storage agree on what a
-  -- word is. Contentless: the passages table holds the text. The lib column confines a query to a scope.
+  -- word is, each prefixed with its library ("l2_dioxin"): a query names the libraries in scope, so the
+  -- engine reads only their postings, never a large library's to throw them away. Contentless: the
+  -- passages table holds the text.
   CREATE VIRTUAL TABLE passages_fts USING fts5 (
-    terms, lib, content='', contentless_delete=1, tokenize='unicode61 remove_diacritics 0'
+    terms, content='', contentless_delete=1, tokenize="unicode61 remove_diacritics 0 tokenchars '_'"
   );
   CREATE TABLE term_df (
     library_id INTEGER NOT NULL,
