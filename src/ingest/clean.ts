@@ -79,18 +79,51 @@ export function findDate(text: string): { iso: string; match: string } | null {
   return null;
 }
 
-/** A line that is only a publication date/time ("November 20, 2019 4:10 PM GMT+7", "Updated: 20/11/2019"). */
+const TIME = /\b\d{1,2}[:.]\d{2}(?:[:.]\d{2})?\s*(?:[ap]\.?m\.?)?(?=\W|$)|\b\d{1,2}\s*[ap]\.m\.(?=\W|$)|\b\d{1,2}\s*(?:am|pm)\b/gi;
+const NUMERIC_DATE = /\b\d{1,2}[./-]\d{1,2}[./-](?:\d{4}|\d{2})\b|\b\d{4}[./-]\d{1,2}[./-]\d{1,2}(?:t[\d:.]+z?)?\b/gi;
+const MONTH_DAY = new RegExp(`\\b${MONTH_RE}\\s+\\d{1,2}(?:st|nd|rd|th)?\\b|\\b\\d{1,2}(?:st|nd|rd|th)?\\s+${MONTH_RE}\\b`, 'gi');
+const META_WORDS = /\b(?:gmt|utc)\s*[+-]\s*\d{1,2}(?::?\d\d)?|\b(?:updated|published|posted|last updated|modified|first published|created|on|at|as of|and|monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun|today|yesterday|gmt|utc|ict|est|edt|cst|cdt|mst|mdt|pst|pdt|bst|cet|cest|ist|aest|et|ct|pt)\b/gi;
+
+/**
+ * A line that is only a publication date/time ("November 20, 2019 4:10 PM GMT+7", "Updated: 20/11/2019",
+ * "Updated Nov 19, 9:41 AM; Posted Nov 18, 8:19 PM", "Updated at 1:23 p.m."): its date, or '' when it has a
+ * time but no full date, or null when the line says something else.
+ */
 function dateLine(text: string): string | null {
-  if (wordCount(text) > 12) return null;
+  if (wordCount(text) > 16) return null;
   const found = findDate(text);
-  if (!found) return null;
-  const rest = text
-    .replace(found.match, ' ')
-    .replace(/\b\d{1,2}:\d{2}(?::\d{2})?\s*(?:am|pm)?\b/gi, ' ')
-    .replace(/\b(?:gmt|utc|ict)\s*[+-]?\d*\b/gi, ' ')
-    .replace(/\b(?:updated|published|posted|last updated|monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tue|wed|thu|fri|sat|sun)\b/gi, ' ')
-    .replace(/[^\p{L}\p{N}]+/gu, '');
-  return rest.length === 0 ? found.iso : null;
+  let rest = text;
+  if (found) rest = rest.replace(found.match, ' ');
+  const before = rest;
+  rest = rest.replace(NUMERIC_DATE, ' ').replace(MONTH_DAY, ' ').replace(TIME, ' ');
+  if (!found && rest === before) return null; // neither a date nor a time
+  rest = rest.replace(META_WORDS, ' ').replace(/\b(?:19|20)\d{2}\b/g, ' ').replace(/[^\p{L}\p{N}]+/gu, '');
+  return rest.length === 0 ? (found?.iso ?? '') : null;
+}
+
+/**
+ * "By Justine Coleman - 11/18/19 11:04 PM EST", "by Regan September 15, 2014", "By Matthew Digby, Minh Do on
+ * Monday, November 18th, 2019", "Posted on March 30, 2015 by Admin": a byline with its date, or null.
+ */
+function datedByline(text: string): { byline: string; date: string } | null {
+  if (wordCount(text) > 24) return null;
+  const by = /^(?:by|posted by|written by)\s+(.+)$/iu.exec(text);
+  if (by) {
+    const words = by[1].split(/\s+/);
+    for (let k = 1; k <= Math.min(8, words.length - 1); k++) {
+      const name = words.slice(0, k).join(' ').replace(/\s*[,;]$/, '');
+      if (!/^\p{Lu}/u.test(name) || !/^[\p{L}'.,\s-]+$/u.test(name)) break;
+      const rest = words.slice(k).join(' ').replace(/^(?:[-–—|,•·]|on\b)\s*/i, '');
+      const d = dateLine(rest);
+      if (d !== null) return { byline: name.replace(/\s+,/g, ','), date: d };
+    }
+  }
+  const after = /^(.+?)\s+by\s+(\p{Lu}[\p{L}'.-]*(?:\s+\p{Lu}[\p{L}'.-]*){0,3})$/u.exec(text);
+  if (after && /\b(?:19|20)\d{2}\b/.test(after[1])) {
+    const d = dateLine(after[1].replace(/\b\p{Lu}\p{Ll}{2,9}\s+(?=\d{1,2},?\s+(?:19|20)\d{2})/u, ''));
+    if (d !== null) return { byline: after[2], date: d };
+  }
+  return null;
 }
 
 function splitLines(text: string, from: number): Line[] {
@@ -210,6 +243,13 @@ export function clean(source: SourceText): CleanResult {
       drop(line, 'byline');
       continue;
     }
+    const dated = datedByline(text);
+    if (dated) {
+      byline ??= dated.byline;
+      date ??= dated.date || null;
+      drop(line, 'byline and date');
+      continue;
+    }
     const sig = SIGNATURE.exec(text);
     if (sig) {
       outlet ??= normaliseOutlet(sig[1]);
@@ -217,8 +257,8 @@ export function clean(source: SourceText): CleanResult {
       continue;
     }
     const lineDate = dateLine(text);
-    if (lineDate) {
-      date ??= lineDate;
+    if (lineDate !== null) {
+      if (lineDate) date ??= lineDate;
       drop(line, 'date line');
       continue;
     }

@@ -3,9 +3,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import matter from 'gray-matter';
-import { JSDOM, VirtualConsole } from 'jsdom';
-import { Readability } from '@mozilla/readability';
-import { convert } from 'html-to-text';
+import { extractPage } from './html.js';
 import { findDate } from './clean.js';
 import type { Format, SourceText } from './types.js';
 
@@ -158,39 +156,20 @@ function fromMarkdown(file: string, text: string): SourceText {
 }
 
 function fromHtml(file: string, html: string): SourceText | { error: string } {
-  const virtualConsole = new VirtualConsole(); // silence CSS and script errors of scraped pages
-  const dom = new JSDOM(html, { url: 'http://localhost/', virtualConsole });
-  const doc = dom.window.document;
-  const metaContent = (sel: string) => str(doc.querySelector(sel)?.getAttribute('content'));
-  const published = metaContent('meta[property="article:published_time"]') ?? metaContent('meta[name="date"]');
-  const article = new Readability(doc).parse();
-  dom.window.close();
-  // Readability returns whatever text it finds; a page with less than a paragraph of it has no article.
-  if (!article?.content || (article.textContent ?? '').trim().length < 140) return { error: 'no article text found in the HTML page' };
-  const text = convert(article.content, {
-    wordwrap: false,
-    selectors: [
-      { selector: 'a', options: { ignoreHref: true } },
-      { selector: 'img', format: 'skip' },
-      { selector: 'figure', format: 'skip' },
-      { selector: 'h1', options: { uppercase: false } },
-      { selector: 'h2', options: { uppercase: false } },
-      { selector: 'h3', options: { uppercase: false } },
-      { selector: 'h4', options: { uppercase: false } },
-      { selector: 'table', format: 'dataTable' },
-    ],
-  });
-  if (!text.trim()) return { error: 'no article text found in the HTML page' };
+  const page = extractPage(html);
+  if ('error' in page) return page;
+  const { meta, fallback } = page;
   return {
     file,
     format: 'html',
-    text,
+    text: page.text,
     bodyStart: 0,
     meta: {
-      title: str(article.title),
-      source: str(article.siteName),
-      date: isoFrom(article.publishedTime ?? published),
-      byline: str(article.byline),
+      title: str(meta.title) ?? str(fallback.title),
+      source: str(meta.source) ?? str(fallback.source),
+      date: isoFrom(meta.date ?? fallback.date),
+      byline: str(meta.byline) ?? str(fallback.byline),
+      url: meta.url,
     },
     warnings: [],
   };

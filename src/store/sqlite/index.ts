@@ -36,6 +36,7 @@ export const DB_FILE = 'verbatim.db';
 const GRAPHS_DIR = 'hnsw';
 const SAVE_AFTER_CHANGES = 1000;
 const SAVE_ON_CLOSE_AFTER_CHANGES = 50;
+const SAVE_INTERVAL_MS = 60_000;
 /** Keep this many changes in the log beyond what every saved graph includes. */
 const CHANGE_LOG_KEEP = 50_000;
 
@@ -252,6 +253,7 @@ export async function openSqliteStore(opts: SqliteOptions): Promise<Store> {
 
   // ——— the vector cache ———
   const graphs = new Map<number, Graph>();
+  const savedAt = new Map<number, number>();
   let graphsModel: string | null = null;
   let applied = -1; // the change every graph includes; -1: not loaded yet
 
@@ -276,10 +278,13 @@ export async function openSqliteStore(opts: SqliteOptions): Promise<Store> {
    * Saves a graph once it is this many changes ahead of its saved copy: replaying them at the next start
    * costs about a millisecond each, saving costs a write of the whole graph.
    */
-  function saveIfBehind(g: Graph, atLeast = SAVE_AFTER_CHANGES): void {
+  function saveIfBehind(g: Graph, atLeast = SAVE_AFTER_CHANGES, minIntervalMs = SAVE_INTERVAL_MS): void {
     if (!graphsModel) return;
     const behind = g.seq - g.savedSeq;
     if (behind <= 0 || behind < atLeast) return;
+    // A burst of commits (an archive import) would otherwise rewrite a large graph over and over.
+    if (Date.now() - (savedAt.get(g.libraryId) ?? 0) < minIntervalMs) return;
+    savedAt.set(g.libraryId, Date.now());
     try {
       saveGraph(graphsDir, g, graphsModel);
     } catch (err) {
@@ -366,7 +371,7 @@ export async function openSqliteStore(opts: SqliteOptions): Promise<Store> {
       done = replay(settings);
     }
     applied = done === false ? (q.head.get() as { seq: number }).seq : done;
-    for (const g of graphs.values()) saveIfBehind(g, g.savedSeq === 0 && g.live > 0 ? 1 : SAVE_AFTER_CHANGES);
+    for (const g of graphs.values()) saveIfBehind(g, g.savedSeq === 0 && g.live > 0 ? 1 : SAVE_AFTER_CHANGES, g.savedSeq === 0 ? 0 : SAVE_INTERVAL_MS);
   }
 
   // ——— writes ———
@@ -638,7 +643,7 @@ export async function openSqliteStore(opts: SqliteOptions): Promise<Store> {
     async close() {
       if (closed) return;
       closed = true;
-      for (const g of graphs.values()) saveIfBehind(g, SAVE_ON_CLOSE_AFTER_CHANGES);
+      for (const g of graphs.values()) saveIfBehind(g, SAVE_ON_CLOSE_AFTER_CHANGES, 0);
       r.close();
       w.close();
     },
