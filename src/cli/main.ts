@@ -1,5 +1,6 @@
 // The `verbatim` command line (commander). Every command reports failures as one clear message and a
 // non-zero exit code, never a stack trace.
+import fs from 'node:fs';
 import readline from 'node:readline';
 import { Command, InvalidArgumentError } from 'commander';
 import { ConfigError, loadConfig, type Config } from '../config.js';
@@ -9,6 +10,7 @@ import { STATIC_MODEL_ID } from '../embed/presets.js';
 import { buildStaticModel } from '../embed/static/build.js';
 import { openStore } from '../store/open.js';
 import { guildLibrary, LockBusyError, SHARED, StoreError, type LibraryKey } from '../store/types.js';
+import { extractFile } from '../ingest/extract.js';
 import { renderAnswer } from './render.js';
 import { detailLines, progressReporter, summaryLine } from './progress.js';
 import { watchCorpus } from './watch.js';
@@ -186,6 +188,43 @@ program
       }
     } finally {
       await closeEngine(engine);
+    }
+  });
+
+program
+  .command('extract')
+  .description('show what would be indexed from each file (metadata, body paragraphs, passages), without indexing it')
+  .argument('<files...>', 'article files (.html, .txt, .md)')
+  .option('--json', 'print one JSON object per file: {file, title, outlet, byline, date, url, text, passages}')
+  .action(async (files: string[], opts: { json?: boolean }) => {
+    for (const file of files) {
+      let bytes: Buffer;
+      try {
+        bytes = fs.readFileSync(file);
+      } catch (e) {
+        const r = { file, error: (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message };
+        if (opts.json) out(JSON.stringify(r));
+        else err(`${file}: ${r.error}`);
+        process.exitCode = 1;
+        continue;
+      }
+      const r = extractFile(file, bytes);
+      if ('error' in r) {
+        if (opts.json) out(JSON.stringify(r));
+        else err(`${file}: skipped: ${r.error}`);
+        process.exitCode = 1;
+        continue;
+      }
+      if (opts.json) {
+        out(JSON.stringify({ file: r.file, title: r.title, outlet: r.outlet, byline: r.byline, date: r.date, url: r.url, text: r.text, passages: r.passages }));
+        continue;
+      }
+      out(`== ${r.file}`);
+      for (const [k, v] of [['title', r.title], ['outlet', r.outlet], ['byline', r.byline], ['date', r.date], ['url', r.url]] as const) out(`${k}: ${v ?? '—'}`);
+      out(`passages: ${r.passages.length}`);
+      out('');
+      out(r.text);
+      out('');
     }
   });
 

@@ -188,9 +188,10 @@ export function clean(source: SourceText): CleanResult {
   let lines = splitLines(source.text, source.bodyStart);
 
   // Navigation menus and teaser lists: runs of three or more short bullet lines, or of five or more
-  // very short lines (a list of provinces, "Vietnam, China hold 4th…" headlines of other stories).
+  // very short lines (a list of provinces, "Vietnam, China hold 4th…" headlines of other stories). In a
+  // web page the markup has already told menus (link lists) from the article's own lists, which stay.
   const keep = new Array<boolean>(lines.length).fill(true);
-  for (let i = 0; i < lines.length; ) {
+  for (let i = 0; i < lines.length && source.format !== 'html'; ) {
     let j = i;
     while (j < lines.length && lines[j].bullet && isShortItem(lines[j])) j++;
     if (j - i >= 3) {

@@ -23,14 +23,27 @@ function isHeading(l: Line): boolean {
   return !l.bullet && l.words <= 12 && !TERMINAL.test(l.text) && !/[,;:]$/.test(l.text);
 }
 
-/** Merges wrapped lines, sub-headings and fragments into paragraphs. */
+/** A table row as the HTML reader writes it ("cell | cell"). */
+const TABLE_ROW = / \| /;
+
+/** Merges wrapped lines, sub-headings and fragments into paragraphs; a list or table stays with its lead-in. */
 export function toParagraphs(text: string, lines: Line[]): Span[] {
   const paras: Span[] = [];
   let pendingHeading: Span | null = null;
   let prev: Line | null = null;
+  let listOpen = false; // the last paragraph is a lead-in ("…as follows:") with its items so far
   for (const line of lines) {
     const last = paras[paras.length - 1];
     const adjacent = prev !== null && last !== undefined && onlySpaceBetween(text, last, line);
+    const item = line.bullet || TABLE_ROW.test(line.text);
+    if (item && last && !pendingHeading && adjacent && (listOpen || /:$/.test(prev!.text))) {
+      // The items of a list (or rows of a short table) belong with the sentence that introduces them.
+      last.end = line.end;
+      listOpen = true;
+      prev = line;
+      continue;
+    }
+    listOpen = false;
     // A line continues the previous one when the previous stops mid-sentence and this one starts in lower
     // case (a heading is never followed by that), or when the previous is a long line cut by wrapping.
     const wrapped =
