@@ -13,7 +13,7 @@ const common = {
   hookTimeout: 300_000,
 };
 
-export const POSTGRES_PASS = ['test/store.test.ts', 'test/index.test.ts', 'test/retrieval.test.ts', 'test/cli.test.ts', 'test/bot.e2e.test.ts', 'test/libraries.e2e.test.ts'];
+export const POSTGRES_PASS = ['test/store.test.ts', 'test/processes.e2e.test.ts', 'test/index.test.ts', 'test/retrieval.test.ts', 'test/cli.test.ts', 'test/bot.e2e.test.ts', 'test/libraries.e2e.test.ts'];
 
 export default defineConfig({
   test: {

@@ -210,9 +210,10 @@ async function finish(opts: UpdateOptions, summary: IndexSummary, changes: Chang
     const result = await opts.store.commit(changes);
     summary.removed = result.removedPassages;
   }
-  const articles = await opts.store.articles(scope);
-  summary.files = articles.length;
-  summary.passages = articles.reduce((n, a) => n + a.passages, 0);
+  // Counts from the libraries' totals: listing every article of a large library would cost more than the update.
+  const libs = (await opts.store.libraries()).filter((l) => scope.includes(l.key));
+  summary.files = libs.reduce((n, l) => n + l.articles, 0);
+  summary.passages = libs.reduce((n, l) => n + l.passages, 0);
   summary.seconds = (performance.now() - t0) / 1000;
   return summary;
 }
@@ -283,11 +284,12 @@ export async function addUpload(
     const summary = emptySummary();
     if (await rebuildReason(opts.store, settings)) throw new ArticleRefused('The index is being rebuilt for a new model; try again when /reindex has finished.');
     if (await opts.store.article(library, file)) throw new ArticleRefused(`An article named "${file}" already exists. Remove it first with /article remove, or rename the file.`);
-    const current = await opts.store.articles([library]);
-    if (limits.maxArticles !== undefined && current.length + 1 > limits.maxArticles) {
-      throw new ArticleRefused(`This server's library is full: it holds ${current.length} articles, the limit is ${limits.maxArticles}. Remove one first.`);
+    const current = (await opts.store.libraries()).find((l) => l.key === library);
+    const count = current?.articles ?? 0;
+    if (limits.maxArticles !== undefined && count + 1 > limits.maxArticles) {
+      throw new ArticleRefused(`This server's library is full: it holds ${count} articles, the limit is ${limits.maxArticles}. Remove one first.`);
     }
-    const used = current.reduce((n, a) => n + a.size, 0);
+    const used = current?.bytes ?? 0;
     if (limits.maxBytes !== undefined && used + bytes.length > limits.maxBytes) {
       throw new ArticleRefused(`This server's library would exceed its ${(limits.maxBytes / 1048576).toFixed(0)} MB limit (${(used / 1048576).toFixed(1)} MB used). Remove an article first.`);
     }
@@ -297,8 +299,7 @@ export async function addUpload(
     if (typeof made === 'string') throw new ArticleRefused(`That file cannot be used: ${made}.`);
     for (const w of made.article.warnings) summary.warnings.push({ file, message: w });
     summary.added.push(file);
-    const lib = (await opts.store.libraries()).find((l) => l.key === library);
-    const changes: ChangeSet = lib && (!libraryName || lib.name === libraryName) ? {} : { libraries: [{ key: library, name: libraryName }] };
+    const changes: ChangeSet = current && (!libraryName || current.name === libraryName) ? {} : { libraries: [{ key: library, name: libraryName }] };
     return finish(opts, summary, changes, [{ article: made.article, replaces: null }], [library], t0);
   });
 }

@@ -11,7 +11,7 @@ const PATTERNS: RegExp[] = [
   /\bnewsletters?\b.{0,80}$/i,
   /^(?:advert|adverts|comments?|\d+ comments?|sign in|log ?in|log ?out|breaking news|don'?t miss|tell us what you think\W*|most (?:popular|read|viewed)|trending(?: now)?|top stories|editor'?s picks?|recommended(?: for you)?|you (?:may|might) also like|more videos?|latest (?:news|stories|videos)|watch(?: now)?|listen(?: now)?|menu|search|close|back to top|skip to (?:main )?content)\W*$/i,
   /\buses? cookies\b|\bcookie (?:settings|preferences|notice)\b|\baccept (?:all )?cookies\b/i,
-  /^\[\/?[a-z_]+(?:\s[^\]]*)?\]/i,
+  /^\[(?:[a-z_]+\s[^\]]*=[^\]]*|\/[a-z_]+)\]/i, // a leftover WordPress shortcode ([button link=…])
   /^https?:\/\/\S+$/i,
   /^(?:have a (?:news )?tip|got a (?:news )?tip|story tip)\b/i,
   /\b(?:can|may) be (?:reached|contacted) at\b/i,

@@ -92,8 +92,10 @@ function removeFurniture(body: El): void {
     const text = textOf(el);
     if (!text) continue;
     const words = text.split(' ').length;
-    // Lists of links (other stories, tags, "Read: …" promos): mostly link text, little of it.
-    if (words <= 80 && linkDensity(el, text) > 0.6 && text.length < total * 0.3) {
+    // Lists of links (other stories, tags): mostly link text, little of it, several links. A single linked
+    // heading or line is often the article's own (a product it reviews); promos of one link are caught by
+    // their wording below.
+    if (words <= 80 && el.querySelectorAll('a').length >= 2 && linkDensity(el, text) > 0.6 && text.length < total * 0.3) {
       el.remove();
       continue;
     }

@@ -16,6 +16,9 @@ export interface Candidate {
   context: number;
   /** The passage holds the kind of thing the question asks for (a date for "when…?"). */
   typed: boolean;
+  /** Rank in each leg (0 = first), null when that leg did not find it. */
+  kwRank: number | null;
+  denseRank: number | null;
 }
 
 export interface Query {
@@ -35,6 +38,8 @@ export async function retrieve(store: Store, scope: Scope, query: Query, depth: 
   const [{ hits, rarity }, near] = await Promise.all([keywordSearch(store, scope, query.terms, depth), store.nearest(scope, query.vector, depth)]);
   const bm25 = new Map(hits.map((h) => [h.id, h]));
   const cosine = new Map(near.map((n) => [n.id, n.cosine]));
+  const kwRank = new Map(hits.map((h, i) => [h.id, i]));
+  const denseRank = new Map(near.map((n, i) => [n.id, i]));
   const ids = [...new Set([...bm25.keys(), ...cosine.keys()])];
   const missing = ids.filter((id) => !cosine.has(id));
   const [exact, passages] = await Promise.all([store.similarity(missing, query.vector), store.passages(ids)]);
@@ -55,6 +60,8 @@ export async function retrieve(store: Store, scope: Scope, query: Query, depth: 
       terms: bm25.get(id)?.terms ?? [],
       context: totalIdf > 0 ? unique.reduce((s, t) => s + (article.has(t) ? rarity.idf(t) : 0), 0) / totalIdf : 0,
       typed: query.type !== null && hasType(passage.text, query.type),
+      kwRank: kwRank.get(id) ?? null,
+      denseRank: denseRank.get(id) ?? null,
     });
   }
   return { candidates, rarity, articleTerms };
