@@ -11,6 +11,8 @@ const common = {
   poolOptions: { forks: { execArgv: ['--expose-gc'] } },
   testTimeout: 120_000,
   hookTimeout: 300_000,
+  // The tests use the offline model; none of them may wait on a model hub (one test fakes one).
+  env: { ALLOW_REMOTE_MODELS: 'false' },
 };
 
 export const POSTGRES_PASS = ['test/store.test.ts', 'test/processes.e2e.test.ts', 'test/index.test.ts', 'test/retrieval.test.ts', 'test/cli.test.ts', 'test/bot.e2e.test.ts', 'test/libraries.e2e.test.ts'];
@@ -20,7 +22,7 @@ export default defineConfig({
     projects: [
       { test: { ...common, name: 'sqlite', include: ['test/**/*.test.ts'] } },
       {
-        test: { ...common, name: 'postgres', include: POSTGRES_PASS, globalSetup: [...common.globalSetup, 'test/global-setup-pglite.ts'], env: { VERBATIM_TEST_STORE: 'pglite' } },
+        test: { ...common, name: 'postgres', include: POSTGRES_PASS, globalSetup: [...common.globalSetup, 'test/global-setup-pglite.ts'], env: { ...common.env, VERBATIM_TEST_STORE: 'pglite' } },
       },
     ],
   },

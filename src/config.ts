@@ -22,6 +22,7 @@ const schema = z.object({
   MODELS_DIR: z.string().min(1).default('models'),
   EMBEDDING_MODEL: z.string().min(1).default('auto'),
   ALLOW_REMOTE_MODELS: bool.default('true'),
+  MODEL_HUB_URL: z.string().url().default('https://huggingface.co'),
   TOKENIZER_DIR: z.string().min(1).default('../shared/tokenizers/bert-base-uncased'),
   TOP_K: z.coerce.number().int().min(1).max(10).default(3),
   MAX_FILE_MB: z.coerce.number().positive().max(1024).default(10),
@@ -49,6 +50,8 @@ export type Config = {
   modelsDir: string;
   embeddingModel: string;
   allowRemoteModels: boolean;
+  /** Where pretrained models are downloaded from (a mirror, or the Hugging Face hub). */
+  modelHubUrl: string;
   tokenizerDir: string;
   topK: number;
   maxFileBytes: number;
@@ -87,6 +90,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     modelsDir: abs(e.MODELS_DIR),
     embeddingModel: e.EMBEDDING_MODEL,
     allowRemoteModels: e.ALLOW_REMOTE_MODELS,
+    modelHubUrl: e.MODEL_HUB_URL.replace(/\/+$/, ''),
     tokenizerDir: abs(e.TOKENIZER_DIR),
     topK: e.TOP_K,
     maxFileBytes: Math.round(e.MAX_FILE_MB * 1024 * 1024),

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import type { Config } from './config.js';
 import { composeAnswer, type Answer } from './answer/compose.js';
 import { cleanQuestion, questionProblem } from './answer/question.js';
-import { loadEmbedder, missingFiles, presetFor, resolveModelId, type Embedder } from './embed/model.js';
+import { chooseModel, loadEmbedder, missingFiles, presetFor, type Embedder } from './embed/model.js';
 import { buildStaticModel } from './embed/static/build.js';
 import { addUpload, removeArticles, updateIndex, type IndexProgress, type IndexSummary, type UpdateOptions } from './index/update.js';
 import { search } from './search/search.js';
@@ -28,15 +28,21 @@ export interface OpenOptions {
   signal?: AbortSignal;
 }
 
-/** Loads the configured model, building the offline one first if it is the one to use and is missing. */
+/**
+ * Loads the configured model (for `auto`: a pretrained one when present or reachable, else the offline
+ * one; one line says which), building the offline one first if it is the one to use and is missing.
+ */
 export async function openEmbedder(config: Config, onStatus: (m: string) => void = () => {}): Promise<Embedder> {
-  const modelId = resolveModelId(config.embeddingModel, config.modelsDir);
+  const opts = { modelsDir: config.modelsDir, allowRemote: config.allowRemoteModels, hubUrl: config.modelHubUrl };
+  const choice = await chooseModel(config.embeddingModel, opts);
+  const modelId = choice.modelId;
+  if (config.embeddingModel === 'auto') onStatus(choice.reason);
   const preset = presetFor(modelId);
   if (preset.builtin && missingFiles(config.modelsDir, modelId).length > 0) {
     onStatus(`Building the offline embedding model ${modelId} (one time, about a minute)…`);
     buildStaticModel({ modelsDir: config.modelsDir, tokenizerDir: config.tokenizerDir, modelId });
   }
-  return loadEmbedder(modelId, { modelsDir: config.modelsDir, allowRemote: config.allowRemoteModels });
+  return loadEmbedder(modelId, opts);
 }
 
 export interface ReindexOptions extends Pick<OpenOptions, 'onStatus' | 'onProgress' | 'onIndexed'> {

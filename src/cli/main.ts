@@ -5,7 +5,7 @@ import readline from 'node:readline';
 import { Command, InvalidArgumentError } from 'commander';
 import { ConfigError, loadConfig, type Config } from '../config.js';
 import { ask, closeEngine, openEngine, reindex, type Engine } from '../engine.js';
-import { missingFiles, ModelMissingError, presetFor, resolveModelId } from '../embed/model.js';
+import { chooseModel, missingFiles, ModelMissingError, presetFor } from '../embed/model.js';
 import { STATIC_MODEL_ID } from '../embed/presets.js';
 import { buildStaticModel } from '../embed/static/build.js';
 import { openStore } from '../store/open.js';
@@ -322,11 +322,13 @@ model
 model
   .command('info')
   .description('show which model would be used and whether its files are present')
-  .action(() => {
+  .action(async () => {
     const cfg = config();
-    const id = resolveModelId(cfg.embeddingModel, cfg.modelsDir);
+    const choice = await chooseModel(cfg.embeddingModel, { modelsDir: cfg.modelsDir, allowRemote: cfg.allowRemoteModels, hubUrl: cfg.modelHubUrl });
+    const id = choice.modelId;
     const preset = presetFor(id);
     const missing = missingFiles(cfg.modelsDir, id);
+    out(choice.reason);
     out(`${id} (${preset.builtin ? 'built offline' : 'pretrained'}), ${preset.dims} dimensions, dense weight ${preset.denseWeight}`);
     out(missing.length ? `missing in ${cfg.modelsDir}/${id}: ${missing.join(', ')}` : `files present in ${cfg.modelsDir}/${id}`);
   });

@@ -20,16 +20,43 @@ export class ModelMissingError extends Error {}
 export interface ModelOptions {
   modelsDir: string;
   allowRemote: boolean;
+  /** The model hub (default https://huggingface.co); transformers.js downloads from it. */
+  hubUrl?: string;
+}
+
+/** The pretrained model `auto` asks the hub for when none is present locally. */
+export const AUTO_PRETRAINED = AUTO_ORDER[0];
+/** How long the hub may take to answer before `auto` settles for the offline model. */
+export const HUB_PROBE_MS = 3000;
+
+export interface ModelChoice {
+  modelId: string;
+  /** One line saying which model and why. */
+  reason: string;
+}
+
+/**
+ * The model to use. A named model is used as named. `auto` takes the best pretrained model already in
+ * MODELS_DIR; else, when downloads are allowed and the hub answers within a few seconds, the best
+ * pretrained model (downloaded on first use); else the offline model Verbatim builds itself.
+ */
+export async function chooseModel(setting: string, opts: ModelOptions): Promise<ModelChoice> {
+  if (setting !== 'auto') return { modelId: setting, reason: `Embedding model ${setting} (EMBEDDING_MODEL).` };
+  const local = AUTO_ORDER.find((id) => !PRESETS[id].builtin && missingFiles(opts.modelsDir, id).length === 0);
+  if (local) return { modelId: local, reason: `Embedding model ${local} (pretrained, found in ${opts.modelsDir}).` };
+  if (!opts.allowRemote) return { modelId: STATIC_MODEL_ID, reason: `Embedding model ${STATIC_MODEL_ID} (built offline; ALLOW_REMOTE_MODELS=false).` };
+  const hub = (opts.hubUrl ?? 'https://huggingface.co').replace(/\/+$/, '');
+  try {
+    const res = await fetch(`${hub}/${AUTO_PRETRAINED}/resolve/main/config.json`, { method: 'GET', signal: AbortSignal.timeout(HUB_PROBE_MS) });
+    if (res.ok) return { modelId: AUTO_PRETRAINED, reason: `Embedding model ${AUTO_PRETRAINED} (pretrained, downloaded from ${hub} into ${opts.modelsDir}).` };
+    return { modelId: STATIC_MODEL_ID, reason: `Embedding model ${STATIC_MODEL_ID} (built offline; the model hub ${hub} answered HTTP ${res.status}).` };
+  } catch {
+    return { modelId: STATIC_MODEL_ID, reason: `Embedding model ${STATIC_MODEL_ID} (built offline; the model hub ${hub} did not answer within ${HUB_PROBE_MS / 1000} s).` };
+  }
 }
 
 export function missingFiles(modelsDir: string, modelId: string): string[] {
   return MODEL_FILES.filter((f) => !fs.existsSync(path.join(modelsDir, modelId, f)));
-}
-
-/** The model EMBEDDING_MODEL names; for `auto`, the best one present, else the offline one. */
-export function resolveModelId(setting: string, modelsDir: string): string {
-  if (setting !== 'auto') return setting;
-  return AUTO_ORDER.find((id) => missingFiles(modelsDir, id).length === 0) ?? STATIC_MODEL_ID;
 }
 
 export function presetFor(modelId: string): ModelPreset {
@@ -101,6 +128,7 @@ export async function loadEmbedder(modelId: string, opts: ModelOptions): Promise
   env.localModelPath = opts.modelsDir;
   env.allowLocalModels = true;
   env.allowRemoteModels = remote;
+  if (opts.hubUrl) env.remoteHost = `${opts.hubUrl.replace(/\/+$/, '')}/`;
   env.cacheDir = opts.modelsDir; // downloads land in the same layout, so the next start is offline
   let extractor: FeatureExtractionPipeline;
   try {

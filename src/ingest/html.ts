@@ -123,6 +123,10 @@ function toText(root: El): string {
     line = '';
     if (blank && out.length && out[out.length - 1] !== '') out.push('');
   };
+  // A list or table follows the sentence that introduces it ("…as follows:") directly, as in the page.
+  const leadIn = () => {
+    if (out[out.length - 1] === '' && /:$/.test(out[out.length - 2] ?? '')) out.pop();
+  };
   const walk = (node: El, pre: boolean): void => {
     if (node.nodeType === 3) {
       line += pre ? (node.textContent ?? '') : (node.textContent ?? '').replace(/\s+/g, ' ');
@@ -144,6 +148,7 @@ function toText(root: El): string {
     if (tag === 'TABLE') {
       const rows = Array.from(node.querySelectorAll('tr'));
       flush(true);
+      leadIn();
       for (const tr of rows) {
         const cells = Array.from(tr.querySelectorAll('th, td')).map(textOf).filter(Boolean);
         if (cells.length) out.push(cells.join(' | '));
@@ -152,8 +157,8 @@ function toText(root: El): string {
       return;
     }
     const block = BLOCKS.has(tag);
-    // A list follows its lead-in sentence directly (no blank line), so the two stay one passage.
-    if (block) flush(tag !== 'UL' && tag !== 'OL' && tag !== 'DL');
+    if (block) flush(true);
+    if (tag === 'UL' || tag === 'OL' || tag === 'DL') leadIn();
     for (const c of Array.from(node.childNodes)) walk(c, pre || tag === 'PRE');
     if (block) flush(true);
     else if (tag === 'TD' || tag === 'TH') line += ' ';
@@ -246,6 +251,15 @@ export interface ExtractedPage {
 export function extractPage(html: string): ExtractedPage | { error: string } {
   const { document } = parseHTML(html);
   const meta = metadata(document as unknown as Parameters<typeof metadata>[0]);
+  // Markup hints first, on the whole page: Readability unwraps a wrapper holding a single paragraph (a
+  // newsletter box, a promo) and its class goes with it.
+  const page = document.body as unknown as El | null;
+  if (page) {
+    const total = textOf(page).length || 1;
+    for (const el of Array.from(page.querySelectorAll('div, section, p, span, ul, ol'))) {
+      if (el.parentNode && hinted(el) && textOf(el).length < total * 0.15) el.remove();
+    }
+  }
   const article = new Readability(document as unknown as Document, { keepClasses: true }).parse();
   // Readability returns whatever text it finds; a page with less than a paragraph of it has no article.
   if (!article?.content || (article.textContent ?? '').trim().length < 140) return { error: 'no article text found in the HTML page' };
@@ -254,9 +268,13 @@ export function extractPage(html: string): ExtractedPage | { error: string } {
   removeFurniture(body);
   const text = toText(body);
   if (!text.trim()) return { error: 'no article text found in the HTML page' };
+  // "Port expands | The Harbour Times": the page title carries the outlet's name.
+  const site = meta.source ?? article.siteName ?? undefined;
+  const strip = (t: string | undefined) => (t && site ? t.replace(new RegExp(`\\s*[|–—:-]\\s*${site.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*$`, 'i'), '') : t);
+  meta.title = strip(meta.title);
   return {
     text,
     meta,
-    fallback: { title: article.title ?? undefined, byline: article.byline ?? undefined, source: article.siteName ?? undefined, date: article.publishedTime ?? undefined },
+    fallback: { title: strip(article.title ?? undefined), byline: article.byline ?? undefined, source: article.siteName ?? undefined, date: article.publishedTime ?? undefined },
   };
 }
