@@ -12,14 +12,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { loadConfig } from '../src/config.js';
-import type { Article } from '../src/ingest/types.js';
-import { unglue } from '../src/ingest/glued.js';
 import { updateIndex } from '../src/index/update.js';
 import { ABSTAIN_FEATURES, abstainFeatures } from '../src/search/abstain.js';
 import { FEATURES, type QuestionInfo } from '../src/search/features.js';
 import { MODEL_FILE, type LinearModel, type Models } from '../src/search/model.js';
 import { search } from '../src/search/search.js';
 import { SHARED, type Store } from '../src/store/types.js';
+import { readSquad } from './lib/squad.js';
 import { addArticles, containsAnswer, emptyStore, evalEmbedder, tempDir } from './lib/harness.js';
 
 type Kind = 'answerable' | 'loao' | 'impossible' | 'negative';
@@ -52,34 +51,15 @@ async function collect(store: Store, dataset: Sample["dataset"], kind: Kind, que
 
 // ——— SQuAD ———
 {
-  interface SquadFile {
-    data: { title: string; paragraphs: { context: string; qas: { question: string; is_impossible?: boolean; answers: { text: string }[] }[] }[] }[];
-  }
-  const squad = JSON.parse(fs.readFileSync(path.join(EVAL, 'squad/dev-v2.0-3articles.json'), 'utf8')) as SquadFile;
-  const articles: Article[] = squad.data.map((d) => {
-    const file = `${d.title}.txt`;
-    let at = 0;
-    const passages = d.paragraphs.map((p, i) => {
-      const r = { docId: file, file, paragraph: i + 1, part: 0, start: at, end: at + p.context.length, text: p.context, searchText: unglue(p.context) };
-      at += p.context.length + 2;
-      return r;
-    });
-    return { docId: file, file, format: 'txt', title: d.title.replace(/_/g, ' '), titleIsFallback: false, source: null, date: null, url: null, byline: null, passages, warnings: [] };
-  });
+  const { articles, questions } = readSquad(path.join(EVAL, 'squad/dev-v2.0-3articles.json'));
   const full = await emptyStore();
   await addArticles(full, articles, embedder);
-  for (const d of squad.data) {
-    for (const p of d.paragraphs) {
-      for (const qa of p.qas) {
-        await collect(full, 'squad', qa.is_impossible ? 'impossible' : 'answerable', qa.question, qa.answers.map((a) => a.text), () => `squad:${d.title}`);
-      }
-    }
-  }
+  for (const q of questions) await collect(full, 'squad', q.impossible ? 'impossible' : 'answerable', q.question, q.answers, () => `squad:${q.title}`);
   await full.close();
-  for (const left of squad.data) {
+  for (const left of articles) {
     const store = await emptyStore();
-    await addArticles(store, articles.filter((a) => a.file !== `${left.title}.txt`), embedder);
-    for (const p of left.paragraphs) for (const qa of p.qas) if (!qa.is_impossible) await collect(store, 'squad', 'loao', qa.question, [], () => `squad:${left.title}`);
+    await addArticles(store, articles.filter((a) => a !== left), embedder);
+    for (const q of questions) if (!q.impossible && `${q.title}.txt` === left.file) await collect(store, 'squad', 'loao', q.question, [], () => `squad:${q.title}`);
     await store.close();
   }
   log(`squad: ${records.length} questions`);

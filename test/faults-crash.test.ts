@@ -58,8 +58,8 @@ describe('crash safety', () => {
     const store = await ts.open();
 
     // Full index from nothing.
-    for (let i = 0; i < 5; i++) {
-      await killDuring(corpus, ts, 800 + Math.random() * 3000);
+    for (let i = 0; i < 4; i++) {
+      await killDuring(corpus, ts, 800 + Math.random() * 2200);
       const files = await filesIn(store);
       expect([[], full]).toContainEqual(files);
       await expectWhole(store);
@@ -71,8 +71,8 @@ describe('crash safety', () => {
     // Incremental: 40 more articles arrive; every kill leaves the old set or the new one, and answers.
     writeFiles(corpus, extraArticles(40, 'second'));
     const bigger = fs.readdirSync(corpus).sort();
-    for (let i = 0; i < 5; i++) {
-      await killDuring(corpus, ts, 800 + Math.random() * 3000);
+    for (let i = 0; i < 4; i++) {
+      await killDuring(corpus, ts, 800 + Math.random() * 2200);
       expect([full, bigger]).toContainEqual(await filesIn(store));
       await expectWhole(store);
       const r = await search(store, await realEmbedder(), [SHARED], 'What did the delegates discuss about the harbour?', 3);

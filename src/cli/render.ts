@@ -21,7 +21,8 @@ export function renderAnswer(answer: Answer, color = false): string {
     if (answer.closest.length) lines.push(`Closest articles: ${answer.closest.map((c) => `“${c.title}” (${c.file})`).join('; ')}`);
     return lines.join('\n');
   }
+  const dim = (s: string) => (color ? `\x1b[2m${s}\x1b[0m` : s);
   return answer.passages
-    .map((p) => `[${p.rank}] “${marked(p, color)}”\n    ${color ? '\x1b[2m' : ''}${p.citation}${color ? '\x1b[0m' : ''}`)
+    .map((p) => `[${p.rank}] “${marked(p, color)}”\n    ${dim(p.citation)}${p.url ? `\n    ${dim(p.url)}` : ''}`)
     .join('\n\n');
 }

@@ -34,8 +34,8 @@ export interface LibraryInfo {
 export type EntityTags = Partial<Record<EntityKind, number>>;
 export type EntityKind = 'person' | 'org' | 'place' | 'name' | 'date' | 'number' | 'money' | 'percent';
 
-export interface ArticleRecord extends ArticleMeta {
-  id: number;
+/** An article file as the store knows it: where it belongs, and what identifies its bytes. */
+export interface ArticleFile extends ArticleMeta {
   library: LibraryKey;
   file: string;
   format: Format;
@@ -43,8 +43,12 @@ export interface ArticleRecord extends ArticleMeta {
   hash: string;
   size: number;
   mtimeMs: number;
-  passages: number;
   warnings: string[];
+}
+
+export interface ArticleRecord extends ArticleFile {
+  id: number;
+  passages: number;
   addedAt: string;
 }
 
@@ -65,14 +69,7 @@ export interface NewPassage extends Passage {
   tags: EntityTags;
 }
 
-export interface NewArticle extends ArticleMeta {
-  library: LibraryKey;
-  file: string;
-  format: Format;
-  hash: string;
-  size: number;
-  mtimeMs: number;
-  warnings: string[];
+export interface NewArticle extends ArticleFile {
   passages: NewPassage[];
   /** Distinct analysed terms of the title. */
   titleTerms: string[];

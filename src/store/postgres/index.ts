@@ -35,7 +35,7 @@ export interface PostgresOptions {
 
 /** Libraries smaller than this are searched exactly; larger ones through the HNSW index. */
 const EXACT_SEARCH_BELOW = 20_000;
-const HNSW_EF_SEARCH = 200;
+const HNSW_EF_SEARCH = 400;
 const WRITER_LOCK = 7_412_002;
 const LEASE_SECONDS = 15;
 
