@@ -2,7 +2,7 @@
 // question are marked (by offsets, the text itself is untouched) and each passage carries its citation.
 import type { SearchResult } from '../search/search.js';
 import type { LibraryKey, Store } from '../store/types.js';
-import { analyze } from '../text/terms.js';
+import { countTerms } from '../text/terms.js';
 import { sentenceSpans } from '../text/sentences.js';
 
 export interface Highlight {
@@ -54,7 +54,7 @@ export function highlightSentences(text: string, questionTerms: string[], idf: (
   const wanted = new Set(questionTerms);
   const scored = sentenceSpans(text).map((s) => {
     let score = 0;
-    for (const t of new Set(analyze(text.slice(s.start, s.end)))) if (wanted.has(t)) score += idf(t);
+    for (const t of countTerms(text.slice(s.start, s.end), [...wanted]).keys()) score += idf(t);
     return { ...s, score };
   });
   const best = Math.max(0, ...scored.map((s) => s.score));

@@ -5,7 +5,7 @@ import { unglue } from './glued.js';
 import type { Article, Passage, SourceText } from './types.js';
 
 /** Bump when cleaning or splitting changes what passages a file yields: it forces a full re-index. */
-export const CHUNKER_VERSION = 'v1';
+export const CHUNKER_VERSION = 'v2';
 
 export function buildArticle(source: SourceText, maxTokens: number): Article {
   const { meta, body } = clean(source);

@@ -4,7 +4,7 @@
 // the kind of answer asked for (a date, a person, a sum) is in the passage and in its best sentence, and
 // the passage's length and place in its article. The reranker and the abstention model weigh them.
 import { sentenceSpans } from '../text/sentences.js';
-import { analyze } from '../text/terms.js';
+import { countTerms } from '../text/terms.js';
 import { tagsHold, textHolds, type AnswerType } from './answer-type.js';
 import type { Fused } from './fuse.js';
 import type { Rarity } from './keyword.js';
@@ -113,13 +113,13 @@ export function featuresOf(candidates: readonly Fused[], q: QuestionInfo, ctx: C
     let typed = 0; // the best coverage among sentences that hold the kind of answer asked for
     for (const s of sentenceSpans(p.text)) {
       const sentence = p.text.slice(s.start, s.end);
-      const sTerms = new Set(analyze(sentence));
+      const sTerms = new Set(countTerms(sentence, q.terms).keys()); // only the question's terms matter
       const cov = share(q.terms, (t) => sTerms.has(t), idf);
       if (cov > best.coverage) best = { ...s, coverage: cov };
       if (q.type && cov > typed && textHolds(sentence, q.type, q.words)) typed = cov;
     }
     const nameShare = (has: (t: string) => boolean) => (q.names.length ? q.names.filter((n) => n.length && n.every(has)).length / q.names.length : 0);
-    const titleTerms = new Set(analyze(ctx.titles.get(p.articleId) ?? ''));
+    const titleTerms = new Set(countTerms(ctx.titles.get(p.articleId) ?? '', q.terms).keys());
     const distinct = new Set(p.terms);
     const values: Record<FeatureName, number> = {
       bm25: c.bm25 / maxBm25,

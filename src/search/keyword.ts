@@ -22,7 +22,7 @@ export const BM25 = { k: 1.2, b: 0.75 };
  */
 export const LARGE_SCOPE = { docs: 20_000, postings: 2_000, candidates: 200 };
 /** On a small scope every passage holding a question word is scored, up to this many. */
-export const SMALL_SCOPE_CANDIDATES = 2_000;
+export const SMALL_SCOPE_CANDIDATES = 1_000;
 
 export interface Rarity {
   stats: TermStats;
