@@ -19,6 +19,9 @@ export const POSTGRES_PASS = ['test/store.test.ts', 'test/processes.e2e.test.ts'
 
 export default defineConfig({
   test: {
+    // Vitest's default on a 2-core machine is one file at a time; most files wait on child processes (the
+    // CLI, bots, PGlite), so two at a time keeps both cores busy and the run well inside CI's ten minutes.
+    maxWorkers: 2,
     projects: [
       { test: { ...common, name: 'sqlite', include: ['test/**/*.test.ts'] } },
       {

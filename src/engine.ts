@@ -7,7 +7,7 @@ import { composeAnswer, type Answer } from './answer/compose.js';
 import { cleanQuestion, questionProblem } from './answer/question.js';
 import { chooseModel, loadEmbedder, missingFiles, presetFor, type Embedder } from './embed/model.js';
 import { buildStaticModel } from './embed/static/build.js';
-import { addUpload, removeArticles, updateIndex, type IndexProgress, type IndexSummary, type UpdateOptions } from './index/update.js';
+import type { IndexProgress, IndexSummary, UpdateOptions } from './index/update.js';
 import { search } from './search/search.js';
 import { openStore } from './store/open.js';
 import { SHARED, type LibraryKey, type Scope, type Store } from './store/types.js';
@@ -51,6 +51,10 @@ export interface ReindexOptions extends Pick<OpenOptions, 'onStatus' | 'onProgre
   lockWaitMs?: number;
 }
 
+// The page parser and cleaners cost about half a second to load; a process that only answers (a second
+// bot process on a shared store, `ask`) starts that much sooner without them.
+const indexing = () => import('./index/update.js');
+
 function updateOptions(engine: Engine, opts: ReindexOptions): UpdateOptions {
   return {
     store: engine.store,
@@ -66,6 +70,7 @@ function updateOptions(engine: Engine, opts: ReindexOptions): UpdateOptions {
 
 export async function reindex(engine: Engine, opts: ReindexOptions = {}): Promise<IndexSummary> {
   fs.mkdirSync(engine.config.corpusDir, { recursive: true });
+  const { updateIndex } = await indexing();
   const summary = await updateIndex(updateOptions(engine, opts), opts.libraries ?? [SHARED]);
   opts.onIndexed?.(summary);
   return summary;
@@ -74,10 +79,12 @@ export async function reindex(engine: Engine, opts: ReindexOptions = {}): Promis
 /** Adds an uploaded article to a server's library (within its limits); `libraryName` names the server. */
 export async function addArticle(engine: Engine, library: LibraryKey, file: string, bytes: Buffer, opts: ReindexOptions & { libraryName?: string } = {}): Promise<IndexSummary> {
   const limits = library === SHARED ? {} : { maxArticles: engine.config.guildMaxArticles, maxBytes: engine.config.guildMaxBytes };
+  const { addUpload } = await indexing();
   return addUpload(updateOptions(engine, opts), library, file, bytes, limits, opts.libraryName);
 }
 
 export async function deleteArticle(engine: Engine, library: LibraryKey, file: string, opts: ReindexOptions = {}): Promise<IndexSummary> {
+  const { removeArticles } = await indexing();
   return removeArticles(updateOptions(engine, opts), library, [file]);
 }
 
@@ -108,10 +115,17 @@ export interface AskOptions {
   k?: number;
 }
 
-export async function ask(engine: Engine, rawQuestion: string, opts: AskOptions = {}): Promise<Answer> {
+/** The helpful reply to a question that cannot be asked (empty, too long…), or null; needs no engine. */
+export function rejectQuestion(rawQuestion: string): Answer | null {
   const question = cleanQuestion(rawQuestion);
   const problem = questionProblem(question);
-  if (problem) return { question, answered: false, message: problem, passages: [], closest: [] };
+  return problem ? { question, answered: false, message: problem, passages: [], closest: [] } : null;
+}
+
+export async function ask(engine: Engine, rawQuestion: string, opts: AskOptions = {}): Promise<Answer> {
+  const rejected = rejectQuestion(rawQuestion);
+  if (rejected) return rejected;
+  const question = cleanQuestion(rawQuestion);
   await engine.store.refresh();
   const result = await search(engine.store, engine.embedder, opts.scope ?? [SHARED], question, opts.k ?? engine.config.topK);
   return composeAnswer(engine.store, question, result);

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import readline from 'node:readline';
 import { Command, InvalidArgumentError } from 'commander';
 import { ConfigError, loadConfig, type Config } from '../config.js';
-import { ask, closeEngine, openEngine, reindex, type Engine } from '../engine.js';
+import { ask, closeEngine, openEngine, reindex, rejectQuestion, type Engine } from '../engine.js';
 import { chooseModel, missingFiles, ModelMissingError, presetFor } from '../embed/model.js';
 import { STATIC_MODEL_ID } from '../embed/presets.js';
 import { buildStaticModel } from '../embed/static/build.js';
@@ -127,6 +127,12 @@ program
     const print = (a: Answer) => out(opts.json ? answerJson(a) : renderAnswer(a, process.stdout.isTTY));
     if (words.length === 0 && process.stdin.isTTY) {
       throw new InvalidArgumentError('Give a question, e.g. verbatim ask "When did Panetta visit Hanoi?" (or pipe questions on stdin).');
+    }
+    // A question that cannot be asked gets its help at once, before the model and index are loaded.
+    const rejected = words.length ? rejectQuestion(words.join(' ')) : null;
+    if (rejected) {
+      print(rejected);
+      return;
     }
     const engine = await open(cfg, opts.json);
     try {
