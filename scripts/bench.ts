@@ -20,6 +20,7 @@ import { SHARED, type Store } from '../src/store/types.js';
 import { HNSW_EF_CONSTRUCTION, HNSW_EF_SEARCH, HNSW_M } from '../src/store/sqlite/hnsw.js';
 import { startPglite } from '../test/pglite.js';
 import { evalEmbedder, tempDir } from './lib/harness.js';
+import { bundle } from '../bin/bundle.mjs';
 
 const args = process.argv.slice(2);
 const opt = (name: string, def: string) => {
@@ -133,9 +134,12 @@ function squadArticle(): Article {
   return { docId: file, file, format: 'txt', title: 'SQuAD paragraphs', titleIsFallback: false, source: null, date: null, url: null, byline: null, passages, warnings: [] };
 }
 
+const serveBundle = await bundle('scripts/bench-serve.ts');
+
 /** Start-up and question latency in a fresh process, as the bot would start on this store. */
 function serve(env: Record<string, string>): { sinceProcessStart: number; modelMs: number; storeMs: number; latencies: number[]; answered: number; maxRssMb: number } {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', path.resolve('scripts/bench-serve.ts')], {
+  // Run as the `verbatim` command runs: bundled, not through tsx.
+  const r = spawnSync(process.execPath, [serveBundle], {
     input: questions.join('\n'),
     env: { ...process.env, ...env, BENCH_SCOPE: `${SHARED},${SYNTH}`, BENCH_RUNS: String(RUNS), LOG_LEVEL: 'silent' },
     encoding: 'utf8',

@@ -1,10 +1,12 @@
 // The learned parts of ranking: a linear reranker over the features of the top fused candidates, and a
 // logistic abstention model over the evidence for the best one. Both are trained by
 // `scripts/train-ranker.ts` (cross-validated by article on ../shared/eval) and kept as a small JSON file
-// next to this one; without it, search falls back to the fused order and the coverage rule.
-import fs from 'node:fs';
+// next to this one; where a part is null (an ablation), search falls back to the fused order and the
+// coverage rule.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+// Imported rather than read from disk so that it travels inside the bundle the `verbatim` command runs.
+import shipped from './model.json' with { type: 'json' };
 
 export interface LinearModel {
   features: string[];
@@ -26,18 +28,11 @@ export interface Models {
   trained?: unknown;
 }
 
+/** Where `scripts/train-ranker.ts` writes the models (run from the sources, never from the bundle). */
 export const MODEL_FILE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'model.json');
 
-let loaded: Models | null = null;
-
 export function models(): Models {
-  if (loaded) return loaded;
-  try {
-    loaded = JSON.parse(fs.readFileSync(MODEL_FILE, 'utf8')) as Models;
-  } catch {
-    loaded = { ranker: null, abstain: null };
-  }
-  return loaded;
+  return shipped as Models;
 }
 
 /** w·standardised(x) + b. `x` is in the model's feature order. */
