@@ -89,11 +89,29 @@ export async function deleteArticle(engine: Engine, library: LibraryKey, file: s
 }
 
 export async function openEngine(config: Config, opts: OpenOptions = {}): Promise<Engine> {
-  const embedder = await openEmbedder(config, opts.onStatus);
-  const store = await openStore(config, {
+  // The store's saved vector index loads on a worker thread while the model loads here: at a million
+  // passages that overlap is a second of the start-up.
+  const storeReady = openStore(config, {
     onStatus: opts.onStatus,
     onProgress: opts.onProgress ? (p) => opts.onProgress!({ ...p, phase: 'vectors' }) : undefined,
+  }).then(async (store) => {
+    try {
+      await store.refresh();
+      return store;
+    } catch (err) {
+      await store.close().catch(() => {});
+      throw err;
+    }
   });
+  storeReady.catch(() => {}); // awaited below; a failure while the model loads is reported from there
+  let embedder: Embedder;
+  try {
+    embedder = await openEmbedder(config, opts.onStatus);
+  } catch (err) {
+    await storeReady.then((s) => s.close(), () => {});
+    throw err;
+  }
+  const store = await storeReady;
   const engine: Engine = { config, embedder, store };
   try {
     if (opts.update !== false) await reindex(engine, opts);

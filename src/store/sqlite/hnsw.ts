@@ -105,7 +105,8 @@ function sha1File(file: string): string {
 }
 
 /** The saved graph of a library, or why it cannot be used (missing, other model, damaged). */
-export function loadGraph(dir: string, libraryId: number, modelId: string, dims: number): Graph | string {
+/** Reads on a worker thread: at a million passages this is seconds, which the model's loading can overlap. */
+export async function loadGraph(dir: string, libraryId: number, modelId: string, dims: number): Promise<Graph | string> {
   let pointer: Pointer;
   try {
     pointer = JSON.parse(fs.readFileSync(pointerPath(dir, libraryId), 'utf8')) as Pointer;
@@ -121,7 +122,7 @@ export function loadGraph(dir: string, libraryId: number, modelId: string, dims:
   }
   const hnsw = new HierarchicalNSW('cosine', dims);
   try {
-    hnsw.readIndexSync(file, true);
+    await hnsw.readIndex(file, true);
   } catch (err) {
     return `its file could not be read (${(err as Error).message})`;
   }

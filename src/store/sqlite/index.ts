@@ -292,18 +292,26 @@ export async function openSqliteStore(opts: SqliteOptions): Promise<Store> {
     }
   }
 
+  /** Every library's saved graph, or why it cannot be used; read before the snapshot that checks them. */
+  async function savedGraphs(settings: IndexSettings): Promise<Map<number, Graph | string>> {
+    loadLibraryIds();
+    const out = new Map<number, Graph | string>();
+    for (const id of libraryIdByKey.values()) out.set(id, await loadGraph(graphsDir, id, settings.modelId, settings.dims));
+    return out;
+  }
+
   /**
-   * Loads every library's saved graph (or rebuilds it as of the change log's head), in one read snapshot;
-   * returns the oldest change they all include, from which replay() brings them up to date.
+   * Takes the saved graphs that the change log can bring up to date (rebuilding the others as of its head),
+   * in one read snapshot; returns the oldest change they all include, from which replay() continues.
    */
-  const loadGraphs = r.transaction((settings: IndexSettings) => {
+  const loadGraphs = r.transaction((settings: IndexSettings, saved: Map<number, Graph | string>) => {
     graphs.clear();
     graphsModel = settings.modelId;
     const head = (q.head.get() as { seq: number }).seq;
     const oldest = (q.oldest.get() as { seq: number | null }).seq ?? head + 1;
     loadLibraryIds();
     for (const id of libraryIdByKey.values()) {
-      const loaded = loadGraph(graphsDir, id, settings.modelId, settings.dims);
+      const loaded = saved.get(id) ?? 'not saved yet'; // a library created since they were read
       if (typeof loaded !== 'string' && loaded.seq <= head && loaded.seq >= oldest - 1) {
         graphs.set(id, loaded);
         continue;
@@ -354,7 +362,16 @@ export async function openSqliteStore(opts: SqliteOptions): Promise<Store> {
     return head;
   });
 
-  async function refresh(): Promise<void> {
+  // Loading the graphs awaits a worker thread; refreshes run one after another so that two questions
+  // arriving together never load them twice or replay over each other.
+  let refreshing: Promise<void> = Promise.resolve();
+  function refresh(): Promise<void> {
+    const run = refreshing.then(refreshNow);
+    refreshing = run.catch(() => {});
+    return run;
+  }
+
+  async function refreshNow(): Promise<void> {
     const head = (q.head.get() as { seq: number }).seq;
     if (applied >= 0 && head === applied) return;
     loadLibraryIds();
@@ -364,10 +381,10 @@ export async function openSqliteStore(opts: SqliteOptions): Promise<Store> {
       applied = head;
       return;
     }
-    if (applied < 0 || graphsModel !== settings.modelId) applied = loadGraphs(settings);
+    if (applied < 0 || graphsModel !== settings.modelId) applied = loadGraphs(settings, await savedGraphs(settings));
     let done = replay(settings);
     if (done === false) {
-      applied = loadGraphs(settings); // the log was pruned past a graph: start from saved copies again
+      applied = loadGraphs(settings, await savedGraphs(settings)); // the log was pruned past a graph: start from saved copies again
       done = replay(settings);
     }
     applied = done === false ? (q.head.get() as { seq: number }).seq : done;
