@@ -105,8 +105,12 @@ program
       await engine.store.refresh();
       progress.stop();
       if (opts.watch) {
-        out(`Watching ${cfg.corpusDir} for changes (Ctrl-C to stop)…`);
-        await watchCorpus(cfg.corpusDir, () => reindex(engine, { onStatus: err, onIndexed: report }), (e) => err(`Re-index failed: ${(e as Error).message}`));
+        await watchCorpus(
+          cfg.corpusDir,
+          () => reindex(engine, { onStatus: err, onIndexed: report }),
+          (e) => err(`Re-index failed: ${(e as Error).message}`),
+          () => out(`Watching ${cfg.corpusDir} for changes (Ctrl-C to stop)…`),
+        );
       }
     } finally {
       await closeEngine(engine);

@@ -4,7 +4,11 @@ import chokidar from 'chokidar';
 
 export const WATCH_DEBOUNCE_MS = 750;
 
-export function watchCorpus(dir: string, run: () => Promise<unknown>, onError: (e: unknown) => void, debounceMs = WATCH_DEBOUNCE_MS): Promise<void> {
+/**
+ * Calls `onReady` once chokidar has scanned the folder: a file written before that moment would be taken
+ * for one of the initial files and ignored, so "watching" is only said when it is true.
+ */
+export function watchCorpus(dir: string, run: () => Promise<unknown>, onError: (e: unknown) => void, onReady: () => void, debounceMs = WATCH_DEBOUNCE_MS): Promise<void> {
   const watcher = chokidar.watch(dir, { ignoreInitial: true, ignored: (p) => /(^|[/\\])\./.test(p.slice(dir.length)) });
   let timer: NodeJS.Timeout | null = null;
   let running = false;
@@ -33,6 +37,7 @@ export function watchCorpus(dir: string, run: () => Promise<unknown>, onError: (
     timer = setTimeout(go, debounceMs);
   };
   watcher.on('all', schedule);
+  watcher.once('ready', onReady);
   return new Promise((resolve) => {
     const stop = () => {
       if (timer) clearTimeout(timer);
