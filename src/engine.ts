@@ -6,9 +6,8 @@ import type { Config } from './config.js';
 import { composeAnswer, type Answer } from './answer/compose.js';
 import { cleanQuestion, questionProblem } from './answer/question.js';
 import { chooseModel, loadEmbedder, missingFiles, presetFor, type Embedder } from './embed/model.js';
-import { buildStaticModel } from './embed/static/build.js';
 import type { IndexProgress, IndexSummary, UpdateOptions } from './index/update.js';
-import { search } from './search/search.js';
+import { preloadSearch, search } from './search/search.js';
 import { openStore } from './store/open.js';
 import { SHARED, type LibraryKey, type Scope, type Store } from './store/types.js';
 
@@ -40,6 +39,7 @@ export async function openEmbedder(config: Config, onStatus: (m: string) => void
   const preset = presetFor(modelId);
   if (preset.builtin && missingFiles(config.modelsDir, modelId).length > 0) {
     onStatus(`Building the offline embedding model ${modelId} (one time, about a minute)…`);
+    const { buildStaticModel } = await import('./embed/static/build.js'); // once per machine: not loaded at every start
     buildStaticModel({ modelsDir: config.modelsDir, tokenizerDir: config.tokenizerDir, modelId });
   }
   return loadEmbedder(modelId, opts);
@@ -89,8 +89,8 @@ export async function deleteArticle(engine: Engine, library: LibraryKey, file: s
 }
 
 export async function openEngine(config: Config, opts: OpenOptions = {}): Promise<Engine> {
-  // The store's saved vector index loads on a worker thread while the model loads here: at a million
-  // passages that overlap is a second of the start-up.
+  // The store's saved vector index is read on a worker thread (seconds at a million passages) while this
+  // thread loads the model and the question parser, code that is imported only now for that reason.
   const storeReady = openStore(config, {
     onStatus: opts.onStatus,
     onProgress: opts.onProgress ? (p) => opts.onProgress!({ ...p, phase: 'vectors' }) : undefined,
@@ -106,7 +106,7 @@ export async function openEngine(config: Config, opts: OpenOptions = {}): Promis
   storeReady.catch(() => {}); // awaited below; a failure while the model loads is reported from there
   let embedder: Embedder;
   try {
-    embedder = await openEmbedder(config, opts.onStatus);
+    [embedder] = await Promise.all([openEmbedder(config, opts.onStatus), preloadSearch()]);
   } catch (err) {
     await storeReady.then((s) => s.close(), () => {});
     throw err;

@@ -7,13 +7,10 @@ import { ConfigError, loadConfig, type Config } from '../config.js';
 import { ask, closeEngine, openEngine, reindex, rejectQuestion, type Engine } from '../engine.js';
 import { chooseModel, missingFiles, ModelMissingError, presetFor } from '../embed/model.js';
 import { STATIC_MODEL_ID } from '../embed/presets.js';
-import { buildStaticModel } from '../embed/static/build.js';
 import { openStore } from '../store/open.js';
 import { guildLibrary, LockBusyError, SHARED, StoreError, type LibraryKey } from '../store/types.js';
-import { extractFile } from '../ingest/extract.js';
 import { renderAnswer } from './render.js';
 import { detailLines, progressReporter, summaryLine } from './progress.js';
-import { watchCorpus } from './watch.js';
 import type { Answer } from '../answer/compose.js';
 
 const out = (s: string) => process.stdout.write(s + '\n');
@@ -105,6 +102,7 @@ program
       await engine.store.refresh();
       progress.stop();
       if (opts.watch) {
+        const { watchCorpus } = await import('./watch.js');
         await watchCorpus(
           cfg.corpusDir,
           () => reindex(engine, { onStatus: err, onIndexed: report }),
@@ -207,6 +205,8 @@ program
   .argument('<files...>', 'article files (.html, .txt, .md)')
   .option('--json', 'print one JSON object per file: {file, title, outlet, byline, date, url, text, passages}')
   .action(async (files: string[], opts: { json?: boolean }) => {
+    // The page parser is loaded by the commands that read pages, not by every start (`ask` answers sooner).
+    const { extractFile } = await import('../ingest/extract.js');
     for (const file of files) {
       let bytes: Buffer;
       try {
@@ -321,11 +321,12 @@ model
   .command('build')
   .description('build the offline static embedding model (WordNet + the BERT WordPiece tokenizer) into MODELS_DIR')
   .option('--if-missing', 'do nothing when it is already built')
-  .action((opts: { ifMissing?: boolean }) => {
+  .action(async (opts: { ifMissing?: boolean }) => {
     const cfg = config();
     const id = STATIC_MODEL_ID;
     if (opts.ifMissing && missingFiles(cfg.modelsDir, id).length === 0) return;
     out(`Building ${id} in ${cfg.modelsDir} from WordNet and ${cfg.tokenizerDir}…`);
+    const { buildStaticModel } = await import('../embed/static/build.js');
     const r = buildStaticModel({ modelsDir: cfg.modelsDir, tokenizerDir: cfg.tokenizerDir, progress: (m) => out(`  ${m}`) });
     out(`Built ${r.dir} in ${r.seconds.toFixed(0)} s.`);
   });

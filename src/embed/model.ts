@@ -3,7 +3,7 @@
 // is missing the error names the folder and the files that were expected.
 import fs from 'node:fs';
 import path from 'node:path';
-import { env, pipeline, type FeatureExtractionPipeline } from '@xenova/transformers';
+import type { FeatureExtractionPipeline } from '@xenova/transformers';
 import { AUTO_ORDER, MODEL_FILES, PRESETS, STATIC_MODEL_ID, type ModelPreset } from './presets.js';
 
 export interface Embedder {
@@ -125,6 +125,9 @@ export async function loadEmbedder(modelId: string, opts: ModelOptions): Promise
   const missing = missingFiles(opts.modelsDir, modelId);
   const remote = opts.allowRemote && !preset.builtin;
   if (missing.length && !remote) throw new ModelMissingError(missingMessage(opts.modelsDir, modelId, missing));
+  // Loaded here, not at the top: its half second of start-up then runs while the store's saved vector
+  // index is read on a worker thread (see openEngine), instead of before anything else can start.
+  const { env, pipeline } = await import('@xenova/transformers');
   env.localModelPath = opts.modelsDir;
   env.allowLocalModels = true;
   env.allowRemoteModels = remote;

@@ -2,7 +2,6 @@
 // Candidates come from both legs and are fused; the best of them are re-ranked by what predicts that a
 // passage answers the question (search/features.ts, weights learned in scripts/train-ranker.ts); the
 // abstention model then decides whether the best passage answers at all.
-import { questionNames } from '../ingest/entities.js';
 import type { Embedder } from '../embed/model.js';
 import type { Scope, Store } from '../store/types.js';
 import { abstainFeatures } from './abstain.js';
@@ -44,7 +43,12 @@ export const SEARCH_DEPTH = 50;
 /** How many fused candidates the reranker reorders. */
 export const RERANK_DEPTH = 30;
 
-export function questionInfo(question: string, rarity: Rarity): QuestionInfo {
+// compromise, which finds the names in a question, takes about half a second to load: the engine starts
+// loading it while the store and the model load (preloadSearch), rather than before anything else.
+let entities: Promise<typeof import('../ingest/entities.js')> | undefined;
+export const preloadSearch = () => (entities ??= import('../ingest/entities.js'));
+
+function questionInfo(question: string, rarity: Rarity, questionNames: (q: string) => string[]): QuestionInfo {
   const terms = [...new Set(analyze(question))];
   return {
     terms,
@@ -61,7 +65,7 @@ export async function search(store: Store, embedder: Embedder, scope: Scope, que
   const { candidates, rarity, articleTerms } = await retrieve(store, scope, query, opts.depth ?? SEARCH_DEPTH);
   let ranking = fuse(candidates, opts.denseWeight ?? embedder.preset.denseWeight, opts.fusion ?? FUSION);
   const m = opts.models ?? models();
-  const q = questionInfo(question, rarity);
+  const q = questionInfo(question, rarity, (await preloadSearch()).questionNames);
   const head = ranking.slice(0, RERANK_DEPTH);
   const [articles, before] = await Promise.all([
     store.articlesById([...new Set(head.map((f) => f.passage.articleId))]),
