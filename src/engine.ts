@@ -7,7 +7,8 @@ import { composeAnswer, type Answer } from './answer/compose.js';
 import { cleanQuestion, questionProblem } from './answer/question.js';
 import { chooseModel, loadEmbedder, missingFiles, presetFor, type Embedder } from './embed/model.js';
 import type { IndexProgress, IndexSummary, UpdateOptions } from './index/update.js';
-import { preloadSearch, search } from './search/search.js';
+import { preloadNames, stopNames } from './search/names.js';
+import { search } from './search/search.js';
 import { openStore } from './store/open.js';
 import { SHARED, type LibraryKey, type Scope, type Store } from './store/types.js';
 
@@ -90,7 +91,8 @@ export async function deleteArticle(engine: Engine, library: LibraryKey, file: s
 
 export async function openEngine(config: Config, opts: OpenOptions = {}): Promise<Engine> {
   // The store's saved vector index is read on a worker thread (seconds at a million passages) while this
-  // thread loads the model and the question parser, code that is imported only now for that reason.
+  // thread loads the model, code that is imported only now for that reason, and a side thread the
+  // question parser.
   const storeReady = openStore(config, {
     onStatus: opts.onStatus,
     onProgress: opts.onProgress ? (p) => opts.onProgress!({ ...p, phase: 'vectors' }) : undefined,
@@ -106,7 +108,7 @@ export async function openEngine(config: Config, opts: OpenOptions = {}): Promis
   storeReady.catch(() => {}); // awaited below; a failure while the model loads is reported from there
   let embedder: Embedder;
   try {
-    [embedder] = await Promise.all([openEmbedder(config, opts.onStatus), preloadSearch()]);
+    [embedder] = await Promise.all([openEmbedder(config, opts.onStatus), preloadNames()]);
   } catch (err) {
     await storeReady.then((s) => s.close(), () => {});
     throw err;
@@ -124,7 +126,7 @@ export async function openEngine(config: Config, opts: OpenOptions = {}): Promis
 }
 
 export async function closeEngine(engine: Engine): Promise<void> {
-  await engine.store.close();
+  await Promise.all([engine.store.close(), stopNames()]);
 }
 
 export interface AskOptions {

@@ -29,11 +29,3 @@ export function entityTags(text: string): EntityTags {
   return tags;
 }
 
-/** Proper names in a question ("NATO", "Leon Panetta"): what a passage's article must mention to answer it. */
-export function questionNames(question: string): string[] {
-  const doc = nlp(question);
-  const names = new Set<string>();
-  for (const m of doc.match('#ProperNoun+').out('array') as string[]) names.add(m.replace(/['’]s$|[?.,!:;]+$/g, '').trim());
-  for (const m of question.match(/\b[A-Z][A-Za-z0-9]*[A-Z0-9][A-Za-z0-9]*\b/g) ?? []) names.add(m);
-  return [...names].filter((n) => n.length > 1);
-}

@@ -49,27 +49,48 @@ export function bm25(c: KeywordCandidate, query: readonly string[], r: Rarity, p
   return { id: c.id, score, terms: [...tf.keys()] };
 }
 
-export async function keywordSearch(store: Store, scope: Scope, terms: readonly string[], limit: number, params = BM25): Promise<{ hits: KeywordHit[]; rarity: Rarity }> {
+/** What to ask the engine for a question: the scope's term statistics, and which of its words to look up. */
+export interface KeywordPlan {
+  rarity: Rarity;
+  /** The question's distinct terms: each candidate is scored on all of them. */
+  unique: string[];
+  /** The terms whose postings make the candidates (empty: nothing can match). */
+  asked: string[];
+  cap: number;
+}
+
+export async function planKeywordSearch(store: Store, scope: Scope, terms: readonly string[]): Promise<KeywordPlan> {
   const unique = [...new Set(terms)];
   const r = rarity(await store.termStats(scope, unique));
   const n = r.stats.docs;
   const present = unique.filter((t) => (r.stats.df.get(t) ?? 0) > 0);
-  if (n === 0 || present.length === 0) return { hits: [], rarity: r };
-  let asked = present;
-  let cap = SMALL_SCOPE_CANDIDATES;
-  if (n >= LARGE_SCOPE.docs) {
-    // The rarest words first, as many as keep the engine's work (postings to score) within budget.
-    const byDf = [...present].sort((a, b) => r.stats.df.get(a)! - r.stats.df.get(b)!);
-    asked = [];
-    let postings = 0;
-    for (const t of byDf) {
-      postings += r.stats.df.get(t)!;
-      if (asked.length > 0 && postings > LARGE_SCOPE.postings) break;
-      asked.push(t);
-    }
-    cap = LARGE_SCOPE.candidates;
+  if (n === 0 || present.length === 0) return { rarity: r, unique, asked: [], cap: 0 };
+  if (n < LARGE_SCOPE.docs) return { rarity: r, unique, asked: present, cap: SMALL_SCOPE_CANDIDATES };
+  // The rarest words first, as many as keep the engine's work (postings to score) within budget.
+  const byDf = [...present].sort((a, b) => r.stats.df.get(a)! - r.stats.df.get(b)!);
+  const asked: string[] = [];
+  let postings = 0;
+  for (const t of byDf) {
+    postings += r.stats.df.get(t)!;
+    if (asked.length > 0 && postings > LARGE_SCOPE.postings) break;
+    asked.push(t);
   }
-  const candidates = await store.keywordCandidates(scope, asked, Math.max(cap, limit));
-  const hits = candidates.map((c) => bm25(c, unique, r, params)).sort((a, b) => b.score - a.score || a.id - b.id);
-  return { hits: hits.slice(0, limit), rarity: r };
+  return { rarity: r, unique, asked, cap: LARGE_SCOPE.candidates };
+}
+
+/**
+ * The best `limit` passages for a plan by BM25. The store is asked before this function first waits, so a
+ * vector search started right after it runs while the store's keyword query does (on another thread, where
+ * the store has one).
+ */
+export async function keywordHits(store: Store, scope: Scope, plan: KeywordPlan, limit: number, params = BM25): Promise<KeywordHit[]> {
+  if (!plan.asked.length) return [];
+  const candidates = await store.keywordCandidates(scope, plan.asked, Math.max(plan.cap, limit));
+  const hits = candidates.map((c) => bm25(c, plan.unique, plan.rarity, params)).sort((a, b) => b.score - a.score || a.id - b.id);
+  return hits.slice(0, limit);
+}
+
+export async function keywordSearch(store: Store, scope: Scope, terms: readonly string[], limit: number, params = BM25): Promise<{ hits: KeywordHit[]; rarity: Rarity }> {
+  const plan = await planKeywordSearch(store, scope, terms);
+  return { hits: await keywordHits(store, scope, plan, limit, params), rarity: plan.rarity };
 }

@@ -3,7 +3,7 @@
 // vector, BM25 0 when no word matches), so fusion compares like with like.
 import type { Scope, Store, StoredPassage } from '../store/types.js';
 import { hasType, type AnswerType } from './answer-type.js';
-import { keywordSearch, type Rarity } from './keyword.js';
+import { keywordHits, planKeywordSearch, type Rarity } from './keyword.js';
 
 export interface Candidate {
   id: number;
@@ -35,7 +35,10 @@ export interface Retrieved {
 }
 
 export async function retrieve(store: Store, scope: Scope, query: Query, depth: number): Promise<Retrieved> {
-  const [{ hits, rarity }, near] = await Promise.all([keywordSearch(store, scope, query.terms, depth), store.nearest(scope, query.vector, depth)]);
+  const plan = await planKeywordSearch(store, scope, query.terms);
+  // The keyword query first: where the store runs it on another thread, it overlaps the vector search.
+  const [hits, near] = await Promise.all([keywordHits(store, scope, plan, depth), store.nearest(scope, query.vector, depth)]);
+  const { rarity } = plan;
   const bm25 = new Map(hits.map((h) => [h.id, h]));
   const cosine = new Map(near.map((n) => [n.id, n.cosine]));
   const kwRank = new Map(hits.map((h, i) => [h.id, i]));

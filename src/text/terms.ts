@@ -4,10 +4,12 @@ import { stemmer } from 'stemmer';
 import { fold } from './normalize.js';
 import { STOPWORDS } from './stopwords.js';
 
-function tokens(text: string): string[] {
-  const folded = fold(text).replace(/\b(?:[a-z]\.)+[a-z]\b\.?/g, (m) => m.replace(/\./g, ''));
-  return folded.match(/[\p{L}\p{N}]+/gu) ?? [];
+/** Words of text that has been through fold(). */
+function foldedTokens(folded: string): string[] {
+  return folded.replace(/\b(?:[a-z]\.)+[a-z]\b\.?/g, (m) => m.replace(/\./g, '')).match(/[\p{L}\p{N}]+/gu) ?? [];
 }
+
+const tokens = (text: string) => foldedTokens(fold(text));
 
 function term(tok: string): string | null {
   if (STOPWORDS.has(tok)) return null;
@@ -30,10 +32,15 @@ export function analyze(text: string): string[] {
  * letter), which makes it several times cheaper than analysing the whole text.
  */
 export function countTerms(text: string, wanted: readonly string[]): Map<string, number> {
+  return countFoldedTerms(fold(text), wanted);
+}
+
+/** countTerms() of text already folded: a passage is folded once, then counted sentence by sentence. */
+export function countFoldedTerms(folded: string, wanted: readonly string[]): Map<string, number> {
   const prefixes = [...new Set(wanted.map((w) => w.slice(0, Math.max(1, w.length - 1))))];
   const want = new Set(wanted);
   const counts = new Map<string, number>();
-  for (const tok of tokens(text)) {
+  for (const tok of foldedTokens(folded)) {
     if (!prefixes.some((p) => tok.startsWith(p))) continue;
     const t = term(tok);
     if (t !== null && want.has(t)) counts.set(t, (counts.get(t) ?? 0) + 1);

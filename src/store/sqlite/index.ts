@@ -5,7 +5,9 @@
 // picked up by refresh(), through the changes table.
 import fs from 'node:fs';
 import path from 'node:path';
+import { createRequire } from 'node:module';
 import Database from 'better-sqlite3';
+import { sideThread, type SideThread } from '../../side-thread.js';
 import { acquireLock } from './lock.js';
 import { migrate } from './schema.js';
 import { addPoint, dropGraph, loadGraph, newGraph, removePoint, saveGraph, searchGraph, type Graph } from './hnsw.js';
@@ -45,7 +47,20 @@ export interface SqliteOptions {
   /** One line a person reads: a rebuild, an import. */
   onStatus?: (message: string) => void;
   onProgress?: (p: { phase: 'vectors'; done: number; total: number }) => void;
+  /** Scopes of at least this many passages run their keyword query on a side thread (tests lower it). */
+  keywordThreadFrom?: number;
 }
+
+/**
+ * FTS5 ranks every posting of the words asked (about 2 µs each, a few milliseconds in a large scope), and
+ * nothing else in a question waits on it until the vector search is done: from this many passages in
+ * scope the query runs on its own connection on a side thread, beside the vector search. Below it the
+ * query takes well under a millisecond and a thread would only add its round trip.
+ */
+export const KEYWORD_THREAD_FROM = 20_000;
+const KEYWORD_SQL = `SELECT p.id, p.terms FROM (
+    SELECT rowid AS id, bm25(passages_fts) AS score FROM passages_fts WHERE passages_fts MATCH ? ORDER BY score LIMIT ?
+  ) f JOIN passages p ON p.id = f.id ORDER BY f.score`;
 
 const OP = { remove: 0, add: 1, reset: 2, dropLibrary: 3 } as const;
 
@@ -127,15 +142,14 @@ function toPassage(r: PassageRow): StoredPassage {
   };
 }
 
+// Questions read a few scattered rows (vectors, postings lengths): memory-mapped pages and a larger cache
+// turn each from a system call into a memory read (3-5x faster at 100,000 passages; docs/benchmarks.md).
+const CACHE_PRAGMAS = ['mmap_size = 1073741824', 'cache_size = -65536'];
+/** A side thread's read-only connection. */
+const READER_PRAGMAS = ['busy_timeout = 10000', ...CACHE_PRAGMAS, 'query_only = ON'];
+
 function pragmas(db: Database.Database): void {
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = NORMAL');
-  db.pragma('busy_timeout = 10000');
-  db.pragma('foreign_keys = ON');
-  // Questions read a few scattered rows (vectors, postings lengths): memory-mapped pages and a larger cache
-  // turn each from a system call into a memory read (3-5x faster at 100,000 passages; docs/benchmarks.md).
-  db.pragma('mmap_size = 1073741824');
-  db.pragma('cache_size = -65536');
+  for (const p of ['journal_mode = WAL', 'synchronous = NORMAL', 'busy_timeout = 10000', 'foreign_keys = ON', ...CACHE_PRAGMAS]) db.pragma(p);
 }
 
 /** A term as the keyword index holds it: prefixed with its library. */
@@ -217,9 +231,7 @@ export async function openSqliteStore(opts: SqliteOptions): Promise<Store> {
     scopeSize: r.prepare('SELECT COALESCE(SUM(passages), 0) AS docs, COALESCE(SUM(tokens), 0) AS tokens FROM libraries WHERE id IN (SELECT value FROM json_each(?))'),
     df: r.prepare(`SELECT term, SUM(df) AS df FROM term_df
       WHERE library_id IN (SELECT value FROM json_each(?)) AND term IN (SELECT value FROM json_each(?)) GROUP BY term`),
-    keyword: r.prepare(`SELECT p.id, p.terms FROM (
-        SELECT rowid AS id, bm25(passages_fts) AS score FROM passages_fts WHERE passages_fts MATCH ? ORDER BY score LIMIT ?
-      ) f JOIN passages p ON p.id = f.id ORDER BY f.score`),
+    keyword: r.prepare(KEYWORD_SQL),
     // CROSS JOIN fixes the loop order: look up the few ids asked for, never scan every vector.
     vectorsOf: r.prepare(`SELECT p.id, v.vector FROM json_each(@ids) j CROSS JOIN passages p ON p.id = j.value
       CROSS JOIN vectors v ON v.model = @model AND v.hash = p.hash`),
@@ -229,6 +241,22 @@ export async function openSqliteStore(opts: SqliteOptions): Promise<Store> {
     changesSince: r.prepare('SELECT seq, library_id, passage_id, op FROM changes WHERE seq > ? ORDER BY seq'),
     libraryVectors: r.prepare(`SELECT p.id, v.vector FROM passages p CROSS JOIN vectors v ON v.model = @model AND v.hash = p.hash WHERE p.library_id = @library`),
     libraryPassageCount: r.prepare('SELECT COUNT(*) AS n FROM passages WHERE library_id = ?'),
+  };
+
+  type KeywordRow = { id: number; terms: string };
+  let keywordThread: SideThread<{ match: string; limit: number }, KeywordRow[]> | undefined;
+  const keywordRows = (match: string, limit: number, docs: number): KeywordRow[] | Promise<KeywordRow[]> => {
+    if (docs < (opts.keywordThreadFrom ?? KEYWORD_THREAD_FROM)) return q.keyword.all(match, limit) as KeywordRow[];
+    keywordThread ??= sideThread(
+      `const Database = require(data.sqlite);
+       const db = new Database(data.path, { readonly: true, fileMustExist: true });
+       for (const p of data.pragmas) db.pragma(p);
+       const query = db.prepare(data.sql);
+       return ({ match, limit }) => query.all(match, limit);`,
+      { sqlite: createRequire(import.meta.url).resolve('better-sqlite3'), path: dbPath, sql: KEYWORD_SQL, pragmas: READER_PRAGMAS },
+      ({ match, limit }) => q.keyword.all(match, limit) as KeywordRow[],
+    );
+    return keywordThread.run({ match, limit });
   };
 
   // Each article's terms as one padded string (a substring test per question term, and no garbage), by id:
@@ -245,8 +273,9 @@ export async function openSqliteStore(opts: SqliteOptions): Promise<Store> {
     return scope.map((k) => libraryIdByKey.get(k)).filter((id): id is number => id !== undefined);
   };
 
+  const writerMeta = w.prepare('SELECT key, value FROM meta');
   const readSettings = (db: Database.Database = w): IndexSettings | null => {
-    const m = new Map((db.prepare('SELECT key, value FROM meta').all() as { key: string; value: string }[]).map((x) => [x.key, x.value]));
+    const m = new Map(((db === r ? q.meta : writerMeta).all() as { key: string; value: string }[]).map((x) => [x.key, x.value]));
     if (!m.has('model_id')) return null;
     return { modelId: m.get('model_id')!, dims: Number(m.get('dims')), chunkerVersion: m.get('chunker_version')!, maxTokens: Number(m.get('max_tokens')) };
   };
@@ -607,7 +636,8 @@ export async function openSqliteStore(opts: SqliteOptions): Promise<Store> {
     async keywordCandidates(scope, terms, limit): Promise<KeywordCandidate[]> {
       const ids = scopeIds(scope);
       if (!ids.length || !terms.length) return [];
-      return (q.keyword.all(matchExpression(ids, [...new Set(terms)]), limit) as { id: number; terms: string }[]).map((x) => ({ id: x.id, terms: x.terms.split(' ') }));
+      const { docs } = q.scopeSize.get(JSON.stringify(ids)) as { docs: number };
+      return (await keywordRows(matchExpression(ids, [...new Set(terms)]), limit, docs)).map((x) => ({ id: x.id, terms: x.terms.split(' ') }));
     },
     async nearest(scope, vector, k): Promise<Neighbour[]> {
       if (applied < 0) await refresh();
@@ -661,6 +691,7 @@ export async function openSqliteStore(opts: SqliteOptions): Promise<Store> {
       if (closed) return;
       closed = true;
       for (const g of graphs.values()) saveIfBehind(g, SAVE_ON_CLOSE_AFTER_CHANGES, 0);
+      await keywordThread?.close();
       r.close();
       w.close();
     },
