@@ -62,6 +62,7 @@ function questionInfo(question: string, rarity: Rarity, names: string[]): Questi
 
 export async function search(store: Store, embedder: Embedder, scope: Scope, question: string, k: number, opts: SearchOptions = {}): Promise<SearchResult> {
   const names = questionNames(question); // on its own thread, while this one searches
+  names.catch(() => {}); // awaited below; should the search fail before then, this must not go unhandled
   const terms = analyze(question);
   const query = { terms, vector: await embedder.embedQuery(question), type: expectedType(question) };
   const { candidates, rarity, articleTerms } = await retrieve(store, scope, query, opts.depth ?? SEARCH_DEPTH);
