@@ -26,6 +26,11 @@ export interface OpenOptions {
   onIndexed?: (summary: IndexSummary) => void;
   /** Stops the initial update before it commits (the bot shutting down while it starts). */
   signal?: AbortSignal;
+  /**
+   * Whether this engine will be asked questions (default true): then the question parser is loaded on its
+   * side thread while the model loads. `verbatim index` never asks one and leaves it unloaded.
+   */
+  questions?: boolean;
 }
 
 /**
@@ -108,7 +113,7 @@ export async function openEngine(config: Config, opts: OpenOptions = {}): Promis
   storeReady.catch(() => {}); // awaited below; a failure while the model loads is reported from there
   let embedder: Embedder;
   try {
-    [embedder] = await Promise.all([openEmbedder(config, opts.onStatus), preloadNames()]);
+    [embedder] = await Promise.all([openEmbedder(config, opts.onStatus), opts.questions === false ? undefined : preloadNames()]);
   } catch (err) {
     await storeReady.then((s) => s.close(), () => {});
     throw err;
