@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import hnswlib from 'hnswlib-node';
+import Database from 'better-sqlite3';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Embedder } from '../src/embed/model.js';
 import { updateIndex, type UpdateOptions } from '../src/index/update.js';
@@ -199,6 +200,42 @@ describe.skipIf(TEST_STORE !== 'sqlite')('the vector index is a cache of the dat
       await expectConsistent(store);
       await store.close();
     }
+  });
+
+  it("upgrades a database of the first schema: same vectors, same answers, nothing re-embedded", async () => {
+    const dir = tmp('verbatim-schema1-');
+    const corpus = seedCopy();
+    const q = 'What did the US and Vietnam agree on dioxin?';
+    let store = await openSqliteStore({ dir });
+    await updateIndex(opts(store, corpus, base));
+    const before = (await search(store, base, [SHARED], q, 3)).ranking.map((f) => [f.id, f.cosine, f.score]);
+    await store.close();
+    // Put it back as schema 1 kept it: vectors in a WITHOUT ROWID table keyed by model and hash, and no
+    // sentence spans stored with the passages.
+    const db = new Database(path.join(dir, 'verbatim.db'));
+    db.exec(`CREATE TABLE v1 (model TEXT NOT NULL, hash TEXT NOT NULL, vector BLOB NOT NULL, PRIMARY KEY (model, hash)) WITHOUT ROWID;
+      INSERT INTO v1 SELECT model, hash, vector FROM vectors; DROP TABLE vectors; ALTER TABLE v1 RENAME TO vectors;
+      ALTER TABLE passages DROP COLUMN sentences; UPDATE meta SET value = '1' WHERE key = 'schema_version';`);
+    db.close();
+
+    const messages: string[] = [];
+    store = await openSqliteStore({ dir, onStatus: (m) => messages.push(m) });
+    expect(messages.join('\n')).toMatch(/upgraded the database from schema 1 to \d+/i);
+    const e = counting(base);
+    expect((await updateIndex(opts(store, corpus, e))).changed).toBe(false);
+    expect(e.embedded).toHaveLength(0);
+    expect((await search(store, base, [SHARED], q, 3)).ranking.map((f) => [f.id, f.cosine, f.score])).toEqual(before);
+    // New vectors go into the new table, once each.
+    fs.writeFileSync(path.join(corpus, 'new.txt'), NEW_ARTICLE);
+    await updateIndex(opts(store, corpus, e));
+    expect(e.embedded.length).toBeGreaterThan(0);
+    await expectConsistent(store);
+    await store.close();
+    const after = new Database(path.join(dir, 'verbatim.db'), { readonly: true });
+    expect(after.prepare("SELECT sql FROM sqlite_master WHERE name = 'vectors'").pluck().get()).not.toMatch(/WITHOUT ROWID/i);
+    expect(after.prepare('SELECT COUNT(*) FROM vectors').pluck().get()).toBe(after.prepare('SELECT COUNT(DISTINCT hash) FROM passages').pluck().get());
+    expect(after.prepare('SELECT COUNT(*) FROM passages WHERE sentences IS NULL').pluck().get()).toBe(0);
+    after.close();
   });
 
   it('imports an index from the layout before the database: vectors reused, nothing re-embedded, old files left with a note', async () => {

@@ -3,7 +3,7 @@
 import type { SearchResult } from '../search/search.js';
 import type { LibraryKey, Store } from '../store/types.js';
 import { countTerms } from '../text/terms.js';
-import { sentenceSpans } from '../text/sentences.js';
+import { sentenceSpans, type Span } from '../text/sentences.js';
 
 export interface Highlight {
   start: number; // offsets into the passage text
@@ -50,9 +50,9 @@ export function citation(p: Pick<QuotedPassage, 'title' | 'source' | 'date' | 'p
 }
 
 /** The sentence(s) of `text` that share the most (rarity-weighted) words with the question. */
-export function highlightSentences(text: string, questionTerms: string[], idf: (t: string) => number): Highlight[] {
+export function highlightSentences(text: string, questionTerms: string[], idf: (t: string) => number, spans: readonly Span[] = sentenceSpans(text)): Highlight[] {
   const wanted = new Set(questionTerms);
-  const scored = sentenceSpans(text).map((s) => {
+  const scored = spans.map((s) => {
     let score = 0;
     for (const t of countTerms(text.slice(s.start, s.end), [...wanted]).keys()) score += idf(t);
     return { ...s, score };
@@ -89,7 +89,7 @@ export async function composeAnswer(store: Store, question: string, result: Sear
     const q = {
       rank: i + 1,
       text: p.text,
-      highlight: highlightSentences(p.text, result.terms, result.rarity.idf),
+      highlight: highlightSentences(p.text, result.terms, result.rarity.idf, p.sentences),
       docId: p.docId,
       file: p.file,
       title: a?.title ?? p.file,

@@ -12,6 +12,7 @@ import type { Embedder } from '../embed/model.js';
 import { analyze } from '../text/terms.js';
 import { wordCount } from '../text/normalize.js';
 import { sha256 } from '../text/hash.js';
+import { sentenceSpans } from '../text/sentences.js';
 import { SHARED, type ArticleRecord, type ChangeSet, type IndexSettings, type LibraryKey, type NewArticle, type Store } from '../store/types.js';
 
 export interface IndexProgress {
@@ -93,7 +94,7 @@ export function toNewArticle(built: Article, library: LibraryKey, file: { hash: 
     size: file.size,
     mtimeMs: file.mtimeMs,
     titleTerms: [...new Set(analyze(built.title))],
-    passages: passages.map((p) => ({ ...p, hash: sha256(p.searchText), terms: analyze(p.searchText), tags: opts.tags === false ? {} : entityTags(p.text) })),
+    passages: passages.map((p) => ({ ...p, hash: sha256(p.searchText), terms: analyze(p.searchText), tags: opts.tags === false ? {} : entityTags(p.text), sentences: sentenceSpans(p.text) })),
     ...(file.upload ? { upload: file.upload } : {}),
   };
 }

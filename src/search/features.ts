@@ -3,7 +3,6 @@
 // question's rarest words and proper names are there, how close together the matched words sit, whether
 // the kind of answer asked for (a date, a person, a sum) is in the passage and in its best sentence, and
 // the passage's length and place in its article. The reranker and the abstention model weigh them.
-import { sentenceSpans } from '../text/sentences.js';
 import { fold } from '../text/normalize.js';
 import { countFoldedTerms, countTerms } from '../text/terms.js';
 import { tagsHold, textHolds, type AnswerType } from './answer-type.js';
@@ -116,7 +115,7 @@ export function featuresOf(candidates: readonly Fused[], q: QuestionInfo, ctx: C
     // character in place (it nearly always does: accents and curly quotes fold one for one).
     const folded = fold(p.text);
     const aligned = folded.length === p.text.length;
-    for (const s of sentenceSpans(p.text)) {
+    for (const s of p.sentences) {
       const sentence = p.text.slice(s.start, s.end);
       // Only the question's terms matter.
       const sTerms = new Set((aligned ? countFoldedTerms(folded.slice(s.start, s.end), q.terms) : countTerms(sentence, q.terms)).keys());

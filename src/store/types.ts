@@ -3,6 +3,7 @@
 // interface only. Reads take a scope (the libraries the asker may see) so that nothing outside it is ever
 // a candidate; every change is one commit, all or nothing.
 import type { ArticleMeta, Format, Passage } from '../ingest/types.js';
+import type { Span } from '../text/sentences.js';
 
 /** `shared` (the corpus folder, every server reads it) or `guild:<id>` (one Discord server's own). */
 export type LibraryKey = string;
@@ -61,12 +62,15 @@ export interface StoredPassage extends Passage {
   /** Analysed terms (text/terms.ts) in order: what keyword search matches and counts. */
   terms: string[];
   tags: EntityTags;
+  /** The sentences of `text` (text/sentences.ts), found once when the passage was stored. */
+  sentences: Span[];
 }
 
 export interface NewPassage extends Passage {
   hash: string;
   terms: string[];
   tags: EntityTags;
+  sentences: Span[];
 }
 
 export interface NewArticle extends ArticleFile {

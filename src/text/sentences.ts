@@ -42,3 +42,18 @@ export function sentenceSpans(text: string): Span[] {
   }
   return spans;
 }
+
+/** Spans as a store keeps them: "start-end" pairs separated by spaces. */
+export function encodeSpans(spans: readonly Span[]): string {
+  return spans.map((s) => `${s.start}-${s.end}`).join(' ');
+}
+
+/** The spans `encodeSpans` wrote; null when there are none stored (a passage written before they were). */
+export function decodeSpans(stored: string | null | undefined): Span[] | null {
+  if (stored === null || stored === undefined) return null;
+  if (!stored) return [];
+  return stored.split(' ').map((pair) => {
+    const dash = pair.indexOf('-');
+    return { start: Number(pair.slice(0, dash)), end: Number(pair.slice(dash + 1)) };
+  });
+}

@@ -7,6 +7,7 @@ import crypto from 'node:crypto';
 import pg from 'pg';
 import { describeUrl } from '../open.js';
 import { migrate } from './schema.js';
+import { decodeSpans, encodeSpans, sentenceSpans } from '../../text/sentences.js';
 import {
   LockBusyError,
   StoreError,
@@ -83,6 +84,7 @@ function toPassage(r: Record<string, unknown>): StoredPassage {
     hash: r.hash as string,
     terms: terms ? terms.split(' ') : [],
     tags: JSON.parse(r.tags as string) as EntityTags,
+    sentences: decodeSpans(r.sentences as string | null) ?? sentenceSpans(r.text as string),
   };
 }
 
@@ -190,15 +192,16 @@ export async function openPostgresStore(opts: PostgresOptions): Promise<Store> {
     const articleId = Number(inserted.rows[0].id);
     const ps = a.passages;
     const added = await c.query(
-      `INSERT INTO passages (article_id, library_id, paragraph, part, char_start, char_end, text, search_text, hash, terms, length, tags, tsv, embedding)
-       SELECT $1, $2, x.paragraph, x.part, x.cs, x.ce, x.text, x.st, x.hash, x.terms, x.length, x.tags, to_tsvector('simple', x.terms), v.embedding
-       FROM unnest($3::int[], $4::int[], $5::int[], $6::int[], $7::text[], $8::text[], $9::text[], $10::text[], $11::int[], $12::text[])
-         WITH ORDINALITY AS x(paragraph, part, cs, ce, text, st, hash, terms, length, tags, ord)
+      `INSERT INTO passages (article_id, library_id, paragraph, part, char_start, char_end, text, search_text, hash, terms, length, tags, sentences, tsv, embedding)
+       SELECT $1, $2, x.paragraph, x.part, x.cs, x.ce, x.text, x.st, x.hash, x.terms, x.length, x.tags, x.sentences, to_tsvector('simple', x.terms), v.embedding
+       FROM unnest($3::int[], $4::int[], $5::int[], $6::int[], $7::text[], $8::text[], $9::text[], $10::text[], $11::int[], $12::text[], $14::text[])
+         WITH ORDINALITY AS x(paragraph, part, cs, ce, text, st, hash, terms, length, tags, sentences, ord)
        LEFT JOIN vectors v ON v.model = $13 AND v.hash = x.hash
        ORDER BY x.ord
        RETURNING embedding IS NULL AS missing`,
       [articleId, libraryId, ps.map((p) => p.paragraph), ps.map((p) => p.part), ps.map((p) => p.start), ps.map((p) => p.end), ps.map((p) => p.text),
-        ps.map((p) => p.searchText), ps.map((p) => p.hash), ps.map((p) => p.terms.join(' ')), ps.map((p) => p.terms.length), ps.map((p) => JSON.stringify(p.tags)), modelId],
+        ps.map((p) => p.searchText), ps.map((p) => p.hash), ps.map((p) => p.terms.join(' ')), ps.map((p) => p.terms.length), ps.map((p) => JSON.stringify(p.tags)), modelId,
+        ps.map((p) => encodeSpans(p.sentences))],
     );
     if (added.rows.some((r) => r.missing)) throw new StoreError(`the vectors of ${a.file} were not stored before it was committed`);
     const df = new Map<string, number>();
@@ -267,7 +270,8 @@ export async function openPostgresStore(opts: PostgresOptions): Promise<Store> {
     async passages(ids) {
       const rows = (
         await query(
-          `SELECT p.id, p.article_id, l.key AS library, a.file, p.paragraph, p.part, p.char_start, p.char_end, p.text, p.search_text, p.hash, p.terms, p.tags
+          `SELECT p.id, p.article_id, l.key AS library, a.file, p.paragraph, p.part, p.char_start, p.char_end, p.text, p.search_text, p.hash, p.terms, p.tags,
+             p.sentences
            FROM passages p JOIN articles a ON a.id = p.article_id JOIN libraries l ON l.id = p.library_id WHERE p.id = ANY($1::bigint[])`,
           [[...ids]],
         )

@@ -74,6 +74,11 @@ const MIGRATIONS: string[] = [
   -- The writer's lease: exclusion that holds even where sessions are shared (PGlite's multiplexer).
   CREATE TABLE writer_lease (id integer PRIMARY KEY, holder text NOT NULL, expires_at timestamptz NOT NULL);
   `,
+  // 2: each passage's sentence spans, found when it is stored (as in the embedded store); NULL for
+  // passages stored before, which are split when read.
+  `
+  ALTER TABLE passages ADD COLUMN sentences text;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

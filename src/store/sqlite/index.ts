@@ -9,9 +9,10 @@ import { createRequire } from 'node:module';
 import Database from 'better-sqlite3';
 import { sideThread, type SideThread } from '../../side-thread.js';
 import { acquireLock } from './lock.js';
-import { migrate } from './schema.js';
+import { migrate, reclaimFreePages } from './schema.js';
 import { addPoint, dropGraph, loadGraph, newGraph, removePoint, saveGraph, searchGraph, type Graph } from './hnsw.js';
 import { importLegacy } from './legacy.js';
+import { decodeSpans, encodeSpans, sentenceSpans } from '../../text/sentences.js';
 import {
   bytesToVector,
   StoreError,
@@ -97,6 +98,7 @@ interface PassageRow {
   hash: string;
   terms: string;
   tags: string;
+  sentences: string | null;
 }
 
 const ARTICLE_COLUMNS = `a.id, l.key AS library, a.file, a.format, a.hash, a.size, a.mtime_ms, a.title, a.title_is_fallback,
@@ -139,6 +141,7 @@ function toPassage(r: PassageRow): StoredPassage {
     hash: r.hash,
     terms: r.terms ? r.terms.split(' ') : [],
     tags: JSON.parse(r.tags) as EntityTags,
+    sentences: decodeSpans(r.sentences) ?? sentenceSpans(r.text),
   };
 }
 
@@ -193,10 +196,11 @@ export async function openSqliteStore(opts: SqliteOptions): Promise<Store> {
   const dbPath = path.join(dir, DB_FILE);
   const graphsDir = path.join(dir, GRAPHS_DIR);
   let w: Database.Database;
+  let schema: { from: number; to: number };
   try {
     w = new Database(dbPath);
     pragmas(w);
-    migrate(w);
+    schema = migrate(w);
   } catch (err) {
     throw new StoreError(
       `the database ${dbPath} cannot be opened: ${(err as Error).message}. Restore it from a backup, or move it aside and run \`verbatim index\` ` +
@@ -207,6 +211,14 @@ export async function openSqliteStore(opts: SqliteOptions): Promise<Store> {
   pragmas(r);
   r.pragma('query_only = ON');
 
+  if (schema.from > 0 && schema.from < schema.to) {
+    const reclaimed = reclaimFreePages(w);
+    const mb = (n: number) => `${Math.round(n / (1 << 20))} MB`;
+    opts.onStatus?.(
+      `Upgraded the database from schema ${schema.from} to ${schema.to}` +
+        (!reclaimed ? '.' : 'freed' in reclaimed ? `; ${mb(reclaimed.freed)} the old layout used is returned to the disk.` : `; the space the old layout used is kept for later writes (${reclaimed.error}).`),
+    );
+  }
   const legacy = importLegacy(dir, w);
   if (legacy) opts.onStatus?.(legacy);
 
@@ -224,7 +236,7 @@ export async function openSqliteStore(opts: SqliteOptions): Promise<Store> {
     articlesById: r.prepare(`SELECT ${ARTICLE_COLUMNS} FROM articles a JOIN libraries l ON l.id = a.library_id WHERE a.id IN (SELECT value FROM json_each(?))`),
     articleTerms: r.prepare('SELECT a.id, a.terms FROM json_each(?) i CROSS JOIN articles a ON a.id = i.value'),
     passages: r.prepare(`SELECT p.id, p.article_id, l.key AS library, a.file, p.paragraph, p.part, p.char_start, p.char_end, p.text,
-        p.search_text, p.hash, p.terms, p.tags
+        p.search_text, p.hash, p.terms, p.tags, p.sentences
       FROM passages p JOIN articles a ON a.id = p.article_id JOIN libraries l ON l.id = p.library_id
       WHERE p.id IN (SELECT value FROM json_each(?))`),
     source: r.prepare('SELECT source FROM articles WHERE id = ?'),
@@ -430,8 +442,8 @@ export async function openSqliteStore(opts: SqliteOptions): Promise<Store> {
         date, url, warnings, title_terms, terms, passages, added_at, source)
       VALUES (@library_id, @file, @format, @hash, @size, @mtime_ms, @title, @title_is_fallback, @outlet, @byline, @date, @url, @warnings,
         @title_terms, @terms, @passages, @added_at, @source)`),
-    insertPassage: w.prepare(`INSERT INTO passages (article_id, library_id, paragraph, part, char_start, char_end, text, search_text, hash, terms, length, tags)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+    insertPassage: w.prepare(`INSERT INTO passages (article_id, library_id, paragraph, part, char_start, char_end, text, search_text, hash, terms, length, tags, sentences)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
     insertFts: w.prepare('INSERT INTO passages_fts (rowid, terms) VALUES (?, ?)'),
     deleteFts: w.prepare('DELETE FROM passages_fts WHERE rowid = ?'),
     addDf: w.prepare('INSERT INTO term_df (library_id, term, df) VALUES (?, ?, ?) ON CONFLICT (library_id, term) DO UPDATE SET df = df + excluded.df'),
@@ -514,7 +526,7 @@ export async function openSqliteStore(opts: SqliteOptions): Promise<Store> {
     for (const p of a.passages) {
       const terms = p.terms.join(' ');
       const pid = Number(
-        wq.insertPassage.run(articleId, libraryId, p.paragraph, p.part, p.start, p.end, p.text, p.searchText, p.hash, terms, p.terms.length, JSON.stringify(p.tags)).lastInsertRowid,
+        wq.insertPassage.run(articleId, libraryId, p.paragraph, p.part, p.start, p.end, p.text, p.searchText, p.hash, terms, p.terms.length, JSON.stringify(p.tags), encodeSpans(p.sentences)).lastInsertRowid,
       );
       wq.insertFts.run(pid, p.terms.map((t) => ftsToken(libraryId, t)).join(' '));
       wq.change.run(libraryId, pid, OP.add);
