@@ -175,7 +175,7 @@ async function addRemove(store: Store, n: number, label: string): Promise<void> 
 
 /** Recall@10 of the store's vector search against exact search, for synthetic queries near the data. */
 async function recall(store: Store, n: number, label: string): Promise<void> {
-  const queries = Array.from({ length: n >= 1e6 ? 50 : 100 }, () => synthVector());
+  const queries = Array.from({ length: n >= 1e6 ? 100 : 200 }, () => synthVector());
   const exact: Set<number>[] = queries.map(() => new Set());
   const best = queries.map(() => [] as { id: number; s: number }[]);
   // Exact search over every stored vector, streamed from the store in id order.
