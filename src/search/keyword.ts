@@ -44,7 +44,7 @@ export function bm25(c: KeywordCandidate, query: readonly string[], r: Rarity, p
   const tf = new Map<string, number>();
   for (const t of c.terms) if (wanted.has(t)) tf.set(t, (tf.get(t) ?? 0) + 1);
   let score = 0;
-  const norm = params.k * (1 - params.b + (params.b * c.terms.length) / avg);
+  const norm = params.k * (1 - params.b + (params.b * c.length) / avg);
   for (const [t, f] of tf) score += r.idf(t) * ((f * (params.k + 1)) / (f + norm));
   return { id: c.id, score, terms: [...tf.keys()] };
 }
@@ -85,7 +85,7 @@ export async function planKeywordSearch(store: Store, scope: Scope, terms: reado
  */
 export async function keywordHits(store: Store, scope: Scope, plan: KeywordPlan, limit: number, params = BM25): Promise<KeywordHit[]> {
   if (!plan.asked.length) return [];
-  const candidates = await store.keywordCandidates(scope, plan.asked, Math.max(plan.cap, limit));
+  const candidates = await store.keywordCandidates(scope, plan.asked, Math.max(plan.cap, limit), plan.unique);
   const hits = candidates.map((c) => bm25(c, plan.unique, plan.rarity, params)).sort((a, b) => b.score - a.score || a.id - b.id);
   return hits.slice(0, limit);
 }

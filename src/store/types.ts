@@ -104,6 +104,9 @@ export interface CommitResult {
 /** A passage that matched some query terms, with what BM25 needs to score it. */
 export interface KeywordCandidate {
   id: number;
+  /** How many terms the passage has. */
+  length: number;
+  /** Its occurrences of the terms asked to be counted, with repeats, in order. */
   terms: string[];
 }
 
@@ -152,8 +155,11 @@ export interface Store {
   source(articleId: number): Promise<Buffer | null>;
 
   termStats(scope: Scope, terms: readonly string[]): Promise<TermStats>;
-  /** Passages in scope holding any of `terms`, the engine's best `limit` first. */
-  keywordCandidates(scope: Scope, terms: readonly string[], limit: number): Promise<KeywordCandidate[]>;
+  /**
+   * Passages in scope holding any of `terms`, the engine's best `limit` first, each with its occurrences of
+   * `count` (the question's terms: counted where the rows are read, which may be another thread).
+   */
+  keywordCandidates(scope: Scope, terms: readonly string[], limit: number, count: readonly string[]): Promise<KeywordCandidate[]>;
   /** The `k` nearest passages in scope by cosine similarity. */
   nearest(scope: Scope, vector: Float32Array, k: number): Promise<Neighbour[]>;
   /** Exact cosine of `vector` with each passage's stored vector. */

@@ -294,19 +294,20 @@ export async function openPostgresStore(opts: PostgresOptions): Promise<Store> {
         df: new Map(df.rows.map((r) => [r.term as string, Number(r.df)])),
       };
     },
-    async keywordCandidates(scope, terms, limit): Promise<KeywordCandidate[]> {
+    async keywordCandidates(scope, terms, limit, count): Promise<KeywordCandidate[]> {
       const ids = await scopeIds(scope);
       const unique = [...new Set(terms)].filter((t) => /^[\p{L}\p{N}]+$/u.test(t));
       if (!ids.length || !unique.length) return [];
       const rows = (
         await query(
-          `SELECT id, terms FROM (
-             SELECT id, terms, ts_rank(tsv, q) AS r FROM passages, to_tsquery('simple', $2) AS q
+          `SELECT id, length, terms FROM (
+             SELECT id, length, terms, ts_rank(tsv, q) AS r FROM passages, to_tsquery('simple', $2) AS q
              WHERE library_id = ANY($1::int[]) AND tsv @@ q ORDER BY r DESC, id LIMIT $3) s ORDER BY r DESC, id`,
           [ids, unique.join(' | '), limit],
         )
       ).rows;
-      return rows.map((r) => ({ id: Number(r.id), terms: (r.terms as string).split(' ') }));
+      const wanted = new Set(count);
+      return rows.map((r) => ({ id: Number(r.id), length: Number(r.length), terms: (r.terms as string).split(' ').filter((t) => wanted.has(t)) }));
     },
     async nearest(scope, vector, k): Promise<Neighbour[]> {
       const ids = await scopeIds(scope);
