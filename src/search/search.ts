@@ -73,7 +73,7 @@ export async function search(store: Store, embedder: Embedder, scope: Scope, que
   const [articles, before] = await Promise.all([
     store.articlesById([...new Set(head.map((f) => f.passage.articleId))]),
     // An article's passages are stored in order, one id after another: the one before has the id before.
-    store.passages(head.map((f) => f.id - 1)),
+    store.passageTerms(head.map((f) => f.id - 1)),
   ]);
   const titles = new Map([...articles.values()].map((a) => [a.id, a.title]));
   const previous = new Map(head.flatMap((f) => {

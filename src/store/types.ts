@@ -151,6 +151,8 @@ export interface Store {
   /** Which of `terms` each article holds (in its title or text): a passage is read in its article's context. */
   articleTerms(ids: readonly number[], terms: readonly string[]): Promise<Map<number, Set<string>>>;
   passages(ids: readonly number[]): Promise<Map<number, StoredPassage>>;
+  /** Only the article and analysed terms of passages, by id: what re-ranking reads of a candidate's neighbour. */
+  passageTerms(ids: readonly number[]): Promise<Map<number, { articleId: number; terms: string[] }>>;
   /** The stored upload of an article added from Discord. */
   source(articleId: number): Promise<Buffer | null>;
 

@@ -267,6 +267,10 @@ export async function openPostgresStore(opts: PostgresOptions): Promise<Store> {
       for (const r of rows) out.get(Number(r.id))?.add(r.term as string);
       return out;
     },
+    async passageTerms(ids) {
+      const rows = (await query('SELECT id, article_id, terms FROM passages WHERE id = ANY($1::bigint[])', [[...ids]])).rows;
+      return new Map(rows.map((r) => [Number(r.id), { articleId: Number(r.article_id), terms: r.terms ? (r.terms as string).split(' ') : [] }]));
+    },
     async passages(ids) {
       const rows = (
         await query(

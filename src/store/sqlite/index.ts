@@ -239,6 +239,7 @@ export async function openSqliteStore(opts: SqliteOptions): Promise<Store> {
         p.search_text, p.hash, p.terms, p.tags, p.sentences
       FROM passages p JOIN articles a ON a.id = p.article_id JOIN libraries l ON l.id = p.library_id
       WHERE p.id IN (SELECT value FROM json_each(?))`),
+    passageTerms: r.prepare('SELECT id, article_id, terms FROM passages WHERE id IN (SELECT value FROM json_each(?))'),
     source: r.prepare('SELECT source FROM articles WHERE id = ?'),
     scopeSize: r.prepare('SELECT COALESCE(SUM(passages), 0) AS docs, COALESCE(SUM(tokens), 0) AS tokens FROM libraries WHERE id IN (SELECT value FROM json_each(?))'),
     df: r.prepare(`SELECT term, SUM(df) AS df FROM term_df
@@ -644,6 +645,10 @@ export async function openSqliteStore(opts: SqliteOptions): Promise<Store> {
     },
     async passages(ids) {
       return new Map((q.passages.all(JSON.stringify(ids)) as PassageRow[]).map((row) => [row.id, toPassage(row)]));
+    },
+    async passageTerms(ids) {
+      const rows = q.passageTerms.all(JSON.stringify(ids)) as { id: number; article_id: number; terms: string }[];
+      return new Map(rows.map((r) => [r.id, { articleId: r.article_id, terms: r.terms ? r.terms.split(' ') : [] }]));
     },
     async source(articleId) {
       const row = q.source.get(articleId) as { source: Buffer | null } | undefined;
