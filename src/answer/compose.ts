@@ -1,7 +1,7 @@
 // An answer is made only of passages as they stand in the articles: the sentences that best match the
 // question are marked (by offsets, the text itself is untouched) and each passage carries its citation.
 import type { SearchResult } from '../search/search.js';
-import type { LibraryKey, Store } from '../store/types.js';
+import type { ArticleRecord, LibraryKey, Store } from '../store/types.js';
 import { countTerms } from '../text/terms.js';
 import { sentenceSpans, type Span } from '../text/sentences.js';
 
@@ -68,6 +68,13 @@ export function highlightSentences(text: string, questionTerms: string[], idf: (
     .map(({ start, end }) => ({ start, end }));
 }
 
+/** The articles to cite: those search already read, and the rest from the store. */
+async function articlesOf(store: Store, result: SearchResult, ids: number[]): Promise<ReadonlyMap<number, ArticleRecord>> {
+  const missing = ids.filter((id) => !result.articles.has(id));
+  if (!missing.length) return result.articles;
+  return new Map([...result.articles, ...(await store.articlesById(missing))]);
+}
+
 export async function composeAnswer(store: Store, question: string, result: SearchResult): Promise<Answer> {
   if (!result.answered) {
     const ids: number[] = [];
@@ -75,14 +82,14 @@ export async function composeAnswer(store: Store, question: string, result: Sear
       if (!ids.includes(f.passage.articleId)) ids.push(f.passage.articleId);
       if (ids.length >= 3) break;
     }
-    const articles = await store.articlesById(ids);
+    const articles = await articlesOf(store, result, ids);
     const closest = ids.flatMap((id) => {
       const a = articles.get(id);
       return a ? [{ title: a.title, file: a.file, library: a.library }] : [];
     });
     return { question, answered: false, message: NOT_FOUND, passages: [], closest };
   }
-  const articles = await store.articlesById([...new Set(result.selected.map((f) => f.passage.articleId))]);
+  const articles = await articlesOf(store, result, [...new Set(result.selected.map((f) => f.passage.articleId))]);
   const passages = result.selected.map((f, i): QuotedPassage => {
     const p = f.passage;
     const a = articles.get(p.articleId);

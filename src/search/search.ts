@@ -3,7 +3,7 @@
 // passage answers the question (search/features.ts, weights learned in scripts/train-ranker.ts); the
 // abstention model then decides whether the best passage answers at all.
 import type { Embedder } from '../embed/model.js';
-import type { Scope, Store } from '../store/types.js';
+import type { ArticleRecord, Scope, Store } from '../store/types.js';
 import { abstainFeatures } from './abstain.js';
 import { expectedType } from './answer-type.js';
 import { featuresOf, type QuestionInfo } from './features.js';
@@ -26,6 +26,8 @@ export interface SearchResult {
   /** Everything, best first: the re-ranked top, then the rest as fused. */
   ranking: Fused[];
   rarity: Rarity;
+  /** The articles of the re-ranked candidates, by id, as read for their titles (the answer cites them). */
+  articles: ReadonlyMap<number, ArticleRecord>;
   /** What the models saw (for training and evaluation). */
   features: { question: QuestionInfo; candidates: number[][]; abstain: number[] };
 }
@@ -108,6 +110,7 @@ export async function search(store: Store, embedder: Embedder, scope: Scope, que
     selected: selectPassages(ranking, k, opts.rank),
     ranking,
     rarity,
+    articles,
     features: { question: q, candidates: feats, abstain },
   };
 }
