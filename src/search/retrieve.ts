@@ -23,7 +23,8 @@ export interface Candidate {
 
 export interface Query {
   terms: string[];
-  vector: Float32Array;
+  /** Still being computed when retrieval starts: the keyword leg needs no vector, so it goes first. */
+  vector: Promise<Float32Array>;
   type: AnswerType | null;
 }
 
@@ -36,8 +37,14 @@ export interface Retrieved {
 
 export async function retrieve(store: Store, scope: Scope, query: Query, depth: number): Promise<Retrieved> {
   const plan = await planKeywordSearch(store, scope, query.terms);
-  // The keyword query first: where the store runs it on another thread, it overlaps the vector search.
-  const [hits, near] = await Promise.all([keywordHits(store, scope, plan, depth), store.nearest(scope, query.vector, depth)]);
+  // The keyword query first: where the store runs it on another thread (or server), the vector search and
+  // reading the nearest passages happen while it runs.
+  const pending = keywordHits(store, scope, plan, depth);
+  pending.catch(() => {}); // awaited below; a failure before then must not go unhandled
+  const vector = await query.vector;
+  const near = await store.nearest(scope, vector, depth);
+  const nearPassages = await store.passages(near.map((n) => n.id));
+  const hits = await pending;
   const { rarity } = plan;
   const bm25 = new Map(hits.map((h) => [h.id, h]));
   const cosine = new Map(near.map((n) => [n.id, n.cosine]));
@@ -45,8 +52,9 @@ export async function retrieve(store: Store, scope: Scope, query: Query, depth: 
   const denseRank = new Map(near.map((n, i) => [n.id, i]));
   const ids = [...new Set([...bm25.keys(), ...cosine.keys()])];
   const missing = ids.filter((id) => !cosine.has(id));
-  const [exact, passages] = await Promise.all([store.similarity(missing, query.vector), store.passages(ids)]);
+  const [exact, keywordPassages] = await Promise.all([store.similarity(missing, vector), store.passages(missing)]);
   for (const [id, c] of exact) cosine.set(id, c);
+  const passages = new Map([...nearPassages, ...keywordPassages]);
   const unique = [...new Set(query.terms)];
   const articleTerms = await store.articleTerms([...new Set([...passages.values()].map((p) => p.articleId))], unique);
   const totalIdf = unique.reduce((s, t) => s + rarity.idf(t), 0);

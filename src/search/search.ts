@@ -66,7 +66,9 @@ export async function search(store: Store, embedder: Embedder, scope: Scope, que
   const names = questionNames(question); // on its own thread, while this one searches
   names.catch(() => {}); // awaited below; should the search fail before then, this must not go unhandled
   const terms = analyze(question);
-  const query = { terms, vector: await embedder.embedQuery(question), type: expectedType(question) };
+  // Embedded (onnxruntime works on its own threads) while the keyword query is planned and sent.
+  const query = { terms, vector: embedder.embedQuery(question), type: expectedType(question) };
+  query.vector.catch(() => {}); // awaited in retrieve(); a failure before then must not go unhandled
   const { candidates, rarity, articleTerms } = await retrieve(store, scope, query, opts.depth ?? SEARCH_DEPTH);
   let ranking = fuse(candidates, opts.denseWeight ?? embedder.preset.denseWeight, opts.fusion ?? FUSION);
   const m = opts.models ?? models();
