@@ -19,8 +19,11 @@ export const BM25 = { k: 1.2, b: 0.75 };
  * There, candidates come from the question's rarest words (as many as fit a budget of postings), and each
  * candidate is then scored on all of them: a passage holding none of the rare words could only rank on
  * common ones, which carry little weight (and the vector leg still brings its own candidates).
+ * "Large" starts at 5,000 passages: at 10,000 this answers SQuAD among them exactly as scoring up to 1,000
+ * candidates did (top-1 0.816, top-3 0.937) in less time (p50 16.9 → 12–15 ms), and below 5,000 a budget
+ * of 2,000 postings would leave out little anyway.
  */
-export const LARGE_SCOPE = { docs: 20_000, postings: 2_000, candidates: 200 };
+export const LARGE_SCOPE = { docs: 5_000, postings: 2_000, candidates: 200 };
 /** On a small scope every passage holding a question word is scored, up to this many. */
 export const SMALL_SCOPE_CANDIDATES = 1_000;
 
