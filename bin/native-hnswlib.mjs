@@ -12,6 +12,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 const require = createRequire(import.meta.url);
 const FLAGS = '-O3 -march=native';
@@ -79,4 +80,9 @@ export function buildNativeHnswlib(root) {
   } finally {
     fs.rmSync(work, { recursive: true, force: true });
   }
+}
+
+// Run as a script (postinstall starts it beside the model build): the project root is this file's parent's.
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  buildNativeHnswlib(path.dirname(path.dirname(fileURLToPath(import.meta.url))));
 }
