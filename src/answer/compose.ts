@@ -3,7 +3,7 @@
 import type { SearchResult } from '../search/search.js';
 import type { ArticleRecord, LibraryKey, Store } from '../store/types.js';
 import { countTerms } from '../text/terms.js';
-import { sentenceSpans, type Span } from '../text/sentences.js';
+import type { Span } from '../text/sentences.js';
 
 export interface Highlight {
   start: number; // offsets into the passage text
@@ -49,8 +49,8 @@ export function citation(p: Pick<QuotedPassage, 'title' | 'source' | 'date' | 'p
   return `${p.title} — ${where} (${p.file})`;
 }
 
-/** The sentence(s) of `text` that share the most (rarity-weighted) words with the question. */
-export function highlightSentences(text: string, questionTerms: string[], idf: (t: string) => number, spans: readonly Span[] = sentenceSpans(text)): Highlight[] {
+/** The sentence(s) of `text` (its `spans`, as stored with the passage) that share the most (rarity-weighted) words with the question. */
+export function highlightSentences(text: string, spans: readonly Span[], questionTerms: string[], idf: (t: string) => number): Highlight[] {
   const wanted = new Set(questionTerms);
   const scored = spans.map((s) => {
     let score = 0;
@@ -96,7 +96,7 @@ export async function composeAnswer(store: Store, question: string, result: Sear
     const q = {
       rank: i + 1,
       text: p.text,
-      highlight: highlightSentences(p.text, result.terms, result.rarity.idf, p.sentences),
+      highlight: highlightSentences(p.text, p.sentences, result.terms, result.rarity.idf),
       docId: p.docId,
       file: p.file,
       title: a?.title ?? p.file,

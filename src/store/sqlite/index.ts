@@ -664,7 +664,7 @@ export async function openSqliteStore(opts: SqliteOptions): Promise<Store> {
       const ids = scopeIds(scope);
       if (!ids.length || !terms.length) return [];
       const { docs } = q.scopeSize.get(JSON.stringify(ids)) as { docs: number };
-      return keywordRows({ match: matchExpression(ids, [...new Set(terms)]), limit, count: [...count] }, docs);
+      return keywordRows({ match: matchExpression(ids, [...new Set(terms)]), limit, count }, docs);
     },
     async nearest(scope, vector, k): Promise<Neighbour[]> {
       if (applied < 0) await refresh();
