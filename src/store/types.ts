@@ -158,7 +158,8 @@ export interface Store {
 
   termStats(scope: Scope, terms: readonly string[]): Promise<TermStats>;
   /**
-   * Passages in scope holding any of `terms`, the engine's best `limit` first, each with its occurrences of
+   * Passages in scope holding any of `terms`, the best `limit` first by the store's ranking of those terms
+   * (BM25 with the scope's statistics in SQLite, ts_rank in PostgreSQL), each with its occurrences of
    * `count` (the question's terms: counted where the rows are read, which may be another thread).
    */
   keywordCandidates(scope: Scope, terms: readonly string[], limit: number, count: readonly string[]): Promise<KeywordCandidate[]>;

@@ -5,10 +5,9 @@
 // picked up by refresh(), through the changes table.
 import fs from 'node:fs';
 import path from 'node:path';
-import { createRequire } from 'node:module';
 import Database from 'better-sqlite3';
-import { sideThread, type SideThread } from '../../side-thread.js';
 import { acquireLock } from './lock.js';
+import { keywordQuery } from './keyword.js';
 import { migrate, reclaimFreePages } from './schema.js';
 import { addPoint, dropGraph, loadGraph, newGraph, removePoint, saveGraph, searchGraph, type Graph } from './hnsw.js';
 import { importLegacy } from './legacy.js';
@@ -53,15 +52,11 @@ export interface SqliteOptions {
 }
 
 /**
- * FTS5 ranks every posting of the words asked (about 2 µs each, a few milliseconds in a large scope), and
- * nothing else in a question waits on it until the vector search is done: from this many passages in
- * scope the query runs on its own connection on a side thread, beside the vector search. Below it the
- * query takes well under a millisecond and a thread would only add its round trip.
+ * From this many passages in scope the keyword query (store/sqlite/keyword.ts) runs on its own connection
+ * on a side thread, beside the vector search. Below it the query takes well under a millisecond and a
+ * thread would only add its round trip.
  */
 export const KEYWORD_THREAD_FROM = 20_000;
-const KEYWORD_SQL = `SELECT p.id, p.length, p.terms FROM (
-    SELECT rowid AS id, bm25(passages_fts) AS score FROM passages_fts WHERE passages_fts MATCH ? ORDER BY score LIMIT ?
-  ) f JOIN passages p ON p.id = f.id ORDER BY f.score`;
 
 const OP = { remove: 0, add: 1, reset: 2, dropLibrary: 3 } as const;
 
@@ -158,11 +153,6 @@ function pragmas(db: Database.Database): void {
 /** A term as the keyword index holds it: prefixed with its library. */
 const ftsToken = (libraryId: number, term: string) => `l${libraryId}_${term}`;
 
-/** An FTS5 query: any of the terms in any library of the scope (quoted: a term is never an operator). */
-function matchExpression(libraryIds: number[], terms: readonly string[]): string {
-  return libraryIds.flatMap((id) => terms.map((t) => `"${ftsToken(id, t.replace(/"/g, ''))}"`)).join(' OR ');
-}
-
 /** A least-recently-used cache bounded by a total weight (here: terms held). */
 class BoundedCache<K, V> {
   private map = new Map<K, V>();
@@ -244,7 +234,6 @@ export async function openSqliteStore(opts: SqliteOptions): Promise<Store> {
     scopeSize: r.prepare('SELECT COALESCE(SUM(passages), 0) AS docs, COALESCE(SUM(tokens), 0) AS tokens FROM libraries WHERE id IN (SELECT value FROM json_each(?))'),
     df: r.prepare(`SELECT term, SUM(df) AS df FROM term_df
       WHERE library_id IN (SELECT value FROM json_each(?)) AND term IN (SELECT value FROM json_each(?)) GROUP BY term`),
-    keyword: r.prepare(KEYWORD_SQL),
     // CROSS JOIN fixes the loop order: look up the few ids asked for, never scan every vector.
     vectorsOf: r.prepare(`SELECT p.id, v.vector FROM json_each(@ids) j CROSS JOIN passages p ON p.id = j.value
       CROSS JOIN vectors v ON v.model = @model AND v.hash = p.hash`),
@@ -256,31 +245,10 @@ export async function openSqliteStore(opts: SqliteOptions): Promise<Store> {
     libraryPassageCount: r.prepare('SELECT COUNT(*) AS n FROM passages WHERE library_id = ?'),
   };
 
-  type KeywordRow = { id: number; length: number; terms: string };
-  type KeywordAsk = { match: string; limit: number; count: readonly string[] };
-  // Splitting 200 rows' terms and counting the question's among them costs the main thread about 1 ms:
-  // it is done where the rows are read (the side thread, in a large scope). Same code on both sides.
-  const candidatesHere = ({ match, limit, count }: KeywordAsk): KeywordCandidate[] => {
-    const wanted = new Set(count);
-    return (q.keyword.all(match, limit) as KeywordRow[]).map((r) => ({ id: r.id, length: r.length, terms: r.terms.split(' ').filter((t) => wanted.has(t)) }));
-  };
-  let keywordThread: SideThread<KeywordAsk, KeywordCandidate[]> | undefined;
-  const keywordRows = (ask: KeywordAsk, docs: number): KeywordCandidate[] | Promise<KeywordCandidate[]> => {
-    if (docs < (opts.keywordThreadFrom ?? KEYWORD_THREAD_FROM)) return candidatesHere(ask);
-    keywordThread ??= sideThread(
-      `const Database = require(data.sqlite);
-       const db = new Database(data.path, { readonly: true, fileMustExist: true });
-       for (const p of data.pragmas) db.pragma(p);
-       const query = db.prepare(data.sql);
-       return ({ match, limit, count }) => {
-         const wanted = new Set(count);
-         return query.all(match, limit).map((r) => ({ id: r.id, length: r.length, terms: r.terms.split(' ').filter((t) => wanted.has(t)) }));
-       };`,
-      { sqlite: createRequire(import.meta.url).resolve('better-sqlite3'), path: dbPath, sql: KEYWORD_SQL, pragmas: READER_PRAGMAS },
-      candidatesHere,
-    );
-    return keywordThread.run(ask);
-  };
+  const totalPassages = (r.prepare('SELECT COALESCE(SUM(passages), 0) AS n FROM libraries').get() as { n: number }).n;
+  const keywordThreadFrom = opts.keywordThreadFrom ?? KEYWORD_THREAD_FROM;
+  // Started now where a scope may be large: the thread first reads every passage's length.
+  const keyword = keywordQuery(r, dbPath, READER_PRAGMAS, totalPassages >= keywordThreadFrom);
 
   // Each article's terms as one padded string (a substring test per question term, and no garbage), by id:
   // an id is never reused (AUTOINCREMENT), so an entry never goes stale.
@@ -663,8 +631,9 @@ export async function openSqliteStore(opts: SqliteOptions): Promise<Store> {
     async keywordCandidates(scope, terms, limit, count): Promise<KeywordCandidate[]> {
       const ids = scopeIds(scope);
       if (!ids.length || !terms.length) return [];
-      const { docs } = q.scopeSize.get(JSON.stringify(ids)) as { docs: number };
-      return keywordRows({ match: matchExpression(ids, [...new Set(terms)]), limit, count }, docs);
+      const { docs, tokens } = q.scopeSize.get(JSON.stringify(ids)) as { docs: number; tokens: number };
+      const asked = [...new Set(terms)].map((t) => ids.map((id) => ftsToken(id, t)));
+      return keyword.run({ asked, docs, tokens, limit, count }, docs >= keywordThreadFrom);
     },
     async nearest(scope, vector, k): Promise<Neighbour[]> {
       if (applied < 0) await refresh();
@@ -718,7 +687,7 @@ export async function openSqliteStore(opts: SqliteOptions): Promise<Store> {
       if (closed) return;
       closed = true;
       for (const g of graphs.values()) saveIfBehind(g, SAVE_ON_CLOSE_AFTER_CHANGES, 0);
-      await keywordThread?.close();
+      await keyword.close();
       r.close();
       w.close();
     },

