@@ -2,7 +2,7 @@
 // question are marked (by offsets, the text itself is untouched) and each passage carries its citation.
 import type { SearchResult } from '../search/search.js';
 import type { ArticleRecord, LibraryKey, Store } from '../store/types.js';
-import { countTerms } from '../text/terms.js';
+import { termsBySentence } from '../text/terms.js';
 import type { Span } from '../text/sentences.js';
 
 export interface Highlight {
@@ -51,10 +51,11 @@ export function citation(p: Pick<QuotedPassage, 'title' | 'source' | 'date' | 'p
 
 /** The sentence(s) of `text` (its `spans`, as stored with the passage) that share the most (rarity-weighted) words with the question. */
 export function highlightSentences(text: string, spans: readonly Span[], questionTerms: string[], idf: (t: string) => number): Highlight[] {
-  const wanted = new Set(questionTerms);
-  const scored = spans.map((s) => {
+  const wanted = [...new Set(questionTerms)];
+  const bySentence = termsBySentence(text, spans, wanted);
+  const scored = spans.map((s, i) => {
     let score = 0;
-    for (const t of countTerms(text.slice(s.start, s.end), [...wanted]).keys()) score += idf(t);
+    for (const t of wanted) if (bySentence[i].has(t)) score += idf(t);
     return { ...s, score };
   });
   const best = Math.max(0, ...scored.map((s) => s.score));

@@ -3,8 +3,7 @@
 // question's rarest words and proper names are there, how close together the matched words sit, whether
 // the kind of answer asked for (a date, a person, a sum) is in the passage and in its best sentence, and
 // the passage's length and place in its article. The reranker and the abstention model weigh them.
-import { fold } from '../text/normalize.js';
-import { countFoldedTerms, countTerms } from '../text/terms.js';
+import { countTerms, termsBySentence } from '../text/terms.js';
 import { tagsHold, textHolds, type AnswerType } from './answer-type.js';
 import type { Fused } from './fuse.js';
 import type { Rarity } from './keyword.js';
@@ -111,14 +110,10 @@ export function featuresOf(candidates: readonly Fused[], q: QuestionInfo, ctx: C
     const inArticle = (t: string) => inPassage.has(t) || article.has(t);
     let best = { start: 0, end: p.text.length, coverage: 0 };
     let typed = 0; // the best coverage among sentences that hold the kind of answer asked for
-    // Folded once for the whole passage; its sentences' offsets hold in it when folding kept every
-    // character in place (it nearly always does: accents and curly quotes fold one for one).
-    const folded = fold(p.text);
-    const aligned = folded.length === p.text.length;
-    for (const s of p.sentences) {
+    const bySentence = termsBySentence(p.text, p.sentences, q.terms);
+    for (const [i, s] of p.sentences.entries()) {
       const sentence = p.text.slice(s.start, s.end);
-      // Only the question's terms matter.
-      const sTerms = new Set((aligned ? countFoldedTerms(folded.slice(s.start, s.end), q.terms) : countTerms(sentence, q.terms)).keys());
+      const sTerms = bySentence[i];
       const cov = share(q.terms, (t) => sTerms.has(t), idf);
       if (cov > best.coverage) best = { ...s, coverage: cov };
       if (q.type && cov > typed && textHolds(sentence, q.type, q.words)) typed = cov;

@@ -4,9 +4,11 @@ import { stemmer } from 'stemmer';
 import { fold } from './normalize.js';
 import { STOPWORDS } from './stopwords.js';
 
+const INITIALISM = /\b(?:[a-z]\.)+[a-z]\b\.?/g;
+
 /** Words of text that has been through fold(). */
 function foldedTokens(folded: string): string[] {
-  return folded.replace(/\b(?:[a-z]\.)+[a-z]\b\.?/g, (m) => m.replace(/\./g, '')).match(/[\p{L}\p{N}]+/gu) ?? [];
+  return folded.replace(INITIALISM, (m) => m.replace(/\./g, '')).match(/[\p{L}\p{N}]+/gu) ?? [];
 }
 
 const tokens = (text: string) => foldedTokens(fold(text));
@@ -35,8 +37,7 @@ export function countTerms(text: string, wanted: readonly string[]): Map<string,
   return countFoldedTerms(fold(text), wanted);
 }
 
-/** countTerms() of text already folded: a passage is folded once, then counted sentence by sentence. */
-export function countFoldedTerms(folded: string, wanted: readonly string[]): Map<string, number> {
+function countFoldedTerms(folded: string, wanted: readonly string[]): Map<string, number> {
   const prefixes = [...new Set(wanted.map((w) => w.slice(0, Math.max(1, w.length - 1))))];
   const want = new Set(wanted);
   const counts = new Map<string, number>();
@@ -46,4 +47,65 @@ export function countFoldedTerms(folded: string, wanted: readonly string[]): Map
     if (t !== null && want.has(t)) counts.set(t, (counts.get(t) ?? 0) + 1);
   }
   return counts;
+}
+
+const WORD_CHAR = /^[\p{L}\p{N}]$/u;
+/** Whether the character starting at `i` (a whole code point) is a letter or digit. */
+function wordCharAt(text: string, i: number): boolean {
+  if (i >= text.length) return false;
+  const c = text.charCodeAt(i);
+  if (c < 128) return (c >= 48 && c <= 57) || (c >= 97 && c <= 122) || (c >= 65 && c <= 90);
+  return WORD_CHAR.test(String.fromCodePoint(text.codePointAt(i)!));
+}
+/** Whether the character ending just before `i` is a letter or digit. */
+function wordCharBefore(text: string, i: number): boolean {
+  if (i <= 0) return false;
+  const low = text.charCodeAt(i - 1);
+  return wordCharAt(text, i >= 2 && low >= 0xdc00 && low <= 0xdfff ? i - 2 : i - 1);
+}
+
+/**
+ * Which of `wanted` each sentence (`spans` of `text`) holds: per sentence, the terms countTerms() would
+ * find in it. Instead of reading every word, it looks for the words that could stem to a wanted term
+ * (a Porter stem is the word's prefix but for its last letter) with a substring search, and stems only
+ * those: a question's features read 30 passages, and splitting each of their sentences into words cost
+ * more than a millisecond. Initialisms are joined in place ("u.s." → "us  "), so every offset holds.
+ */
+export function termsBySentence(text: string, spans: readonly { start: number; end: number }[], wanted: readonly string[]): Set<string>[] {
+  const folded = fold(text);
+  const slow = () => spans.map((s) => new Set(countTerms(text.slice(s.start, s.end), wanted).keys()));
+  // Folding nearly always keeps every character in place (accents and curly quotes fold one for one).
+  if (folded.length !== text.length) return slow();
+  let glued = false;
+  const joinedText = folded.replace(INITIALISM, (m, at: number) => {
+    // "g.o.observe" reads as one word, "goobserve": joining it in place cannot keep the offsets.
+    if (wordCharAt(folded, at + m.length)) glued = true;
+    const joined = m.replace(/\./g, '');
+    return joined + ' '.repeat(m.length - joined.length);
+  });
+  if (glued) return slow();
+  const out = spans.map(() => new Set<string>());
+  const want = new Set(wanted);
+  for (const prefix of new Set(wanted.map((w) => w.slice(0, Math.max(1, w.length - 1))))) {
+    for (let i = joinedText.indexOf(prefix); i >= 0; i = joinedText.indexOf(prefix, i + 1)) {
+      if (wordCharBefore(joinedText, i)) continue; // inside a word, not at its start
+      let end = i + prefix.length;
+      while (end < joinedText.length && wordCharAt(joinedText, end)) end += joinedText.codePointAt(end)! > 0xffff ? 2 : 1;
+      const t = term(joinedText.slice(i, end));
+      if (t === null || !want.has(t)) continue;
+      // The sentence holding the whole word (spans are in order and do not overlap).
+      let lo = 0;
+      let hi = spans.length - 1;
+      while (lo <= hi) {
+        const mid = (lo + hi) >> 1;
+        if (spans[mid].end <= i) lo = mid + 1;
+        else if (spans[mid].start > i) hi = mid - 1;
+        else {
+          if (end <= spans[mid].end) out[mid].add(t);
+          break;
+        }
+      }
+    }
+  }
+  return out;
 }
