@@ -63,16 +63,22 @@ function questionInfo(question: string, rarity: Rarity, names: string[]): Questi
 }
 
 export async function search(store: Store, embedder: Embedder, scope: Scope, question: string, k: number, opts: SearchOptions = {}): Promise<SearchResult> {
-  const names = questionNames(question); // on its own thread, while this one searches
-  names.catch(() => {}); // awaited below; should the search fail before then, this must not go unhandled
   const terms = analyze(question);
   // Embedded (onnxruntime works on its own threads) while the keyword query is planned and sent.
   const query = { terms, vector: embedder.embedQuery(question), type: expectedType(question) };
   query.vector.catch(() => {}); // awaited in retrieve(); a failure before then must not go unhandled
-  const { candidates, rarity, articleTerms } = await retrieve(store, scope, query, opts.depth ?? SEARCH_DEPTH);
+  // The names are tagged on the side thread while this one searches, after the keyword query: on two
+  // cores the two run one after the other, and the keyword candidates are needed first (measured at
+  // 100,000 passages: the other order left this thread waiting 2.5 ms for them).
+  let names: Promise<string[]> | undefined;
+  const tagNames = () => {
+    names = questionNames(question);
+    names.catch(() => {}); // awaited below; should the search fail before then, this must not go unhandled
+  };
+  const { candidates, rarity, articleTerms } = await retrieve(store, scope, query, opts.depth ?? SEARCH_DEPTH, tagNames);
   let ranking = fuse(candidates, opts.denseWeight ?? embedder.preset.denseWeight, opts.fusion ?? FUSION);
   const m = opts.models ?? models();
-  const q = questionInfo(question, rarity, await names);
+  const q = questionInfo(question, rarity, await (names ?? questionNames(question)));
   const head = ranking.slice(0, RERANK_DEPTH);
   const [articles, before] = await Promise.all([
     store.articlesById([...new Set(head.map((f) => f.passage.articleId))]),
