@@ -8,6 +8,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { acquireLock } from './lock.js';
 import { keywordQuery } from './keyword.js';
+import { termSet, type TermSet } from './term-set.js';
 import { migrate, reclaimFreePages } from './schema.js';
 import { addPoint, dropGraph, loadGraph, newGraph, removePoint, saveGraph, searchGraph, type Graph } from './hnsw.js';
 import { importLegacy } from './legacy.js';
@@ -250,9 +251,9 @@ export async function openSqliteStore(opts: SqliteOptions): Promise<Store> {
   // Started now where a scope may be large: the thread first reads every passage's length.
   const keyword = keywordQuery(r, dbPath, READER_PRAGMAS, totalPassages >= keywordThreadFrom);
 
-  // Each article's terms as one padded string (a substring test per question term, and no garbage), by id:
-  // an id is never reused (AUTOINCREMENT), so an entry never goes stale.
-  const termCache = new BoundedCache<number, string>(64 << 20, (text) => text.length);
+  // Each article's terms (term-set.ts), by id: an id is never reused (AUTOINCREMENT), so an entry never
+  // goes stale.
+  const termCache = new BoundedCache<number, TermSet>(64 << 20, (set) => set.size);
 
   let libraryIdByKey = new Map<string, number>();
   const loadLibraryIds = () => {
@@ -603,11 +604,11 @@ export async function openSqliteStore(opts: SqliteOptions): Promise<Store> {
     },
     async articleTerms(ids, terms) {
       const missing = ids.filter((id) => !termCache.has(id));
-      if (missing.length) for (const row of q.articleTerms.all(JSON.stringify(missing)) as { id: number; terms: string }[]) termCache.set(row.id, ` ${row.terms} `);
+      if (missing.length) for (const row of q.articleTerms.all(JSON.stringify(missing)) as { id: number; terms: string }[]) termCache.set(row.id, termSet(row.terms));
       const out = new Map<number, Set<string>>();
       for (const id of ids) {
         const all = termCache.get(id);
-        out.set(id, new Set(all ? terms.filter((t) => all.includes(` ${t} `)) : []));
+        out.set(id, new Set(all ? terms.filter((t) => all.has(t)) : []));
       }
       return out;
     },
