@@ -51,6 +51,8 @@ export interface CandidateContext {
   titles: ReadonlyMap<number, string>;
   /** The terms of the passage just before each candidate in its article (who "she" is, what "it" was). */
   previous: ReadonlyMap<number, readonly string[]>;
+  /** Which question terms each sentence of a passage holds, where already known (by passage id). */
+  sentenceTerms?: ReadonlyMap<number, readonly ReadonlySet<string>[]>;
 }
 
 function share(terms: readonly string[], has: (t: string) => boolean, idf: (t: string) => number): number {
@@ -110,7 +112,7 @@ export function featuresOf(candidates: readonly Fused[], q: QuestionInfo, ctx: C
     const inArticle = (t: string) => inPassage.has(t) || article.has(t);
     let best = { start: 0, end: p.text.length, coverage: 0 };
     let typed = 0; // the best coverage among sentences that hold the kind of answer asked for
-    const bySentence = termsBySentence(p.text, p.sentences, q.terms);
+    const bySentence = ctx.sentenceTerms?.get(p.id) ?? termsBySentence(p.text, p.sentences, q.terms);
     for (const [i, s] of p.sentences.entries()) {
       const sentence = p.text.slice(s.start, s.end);
       const sTerms = bySentence[i];

@@ -4,6 +4,7 @@
 import type { Scope, Store, StoredPassage } from '../store/types.js';
 import { hasType, type AnswerType } from './answer-type.js';
 import { keywordHits, planKeywordSearch, type Rarity } from './keyword.js';
+import { termsBySentence } from '../text/terms.js';
 
 export interface Candidate {
   id: number;
@@ -33,6 +34,8 @@ export interface Retrieved {
   rarity: Rarity;
   /** Which question terms each candidate's article holds (title and text). */
   articleTerms: Map<number, Set<string>>;
+  /** Which question terms each sentence holds, for the passages looked at while the keyword query ran. */
+  sentenceTerms: Map<number, Set<string>[]>;
 }
 
 /** `afterKeywordSent` is called once the keyword query is on its way: side work started then queues behind it. */
@@ -46,6 +49,11 @@ export async function retrieve(store: Store, scope: Scope, query: Query, depth: 
   const vector = await query.vector;
   const near = await store.nearest(scope, vector, depth);
   const nearPassages = await store.passages(near.map((n) => n.id));
+  const unique = [...new Set(query.terms)];
+  // Still while the keyword query runs: what the nearest passages' articles and sentences hold (the
+  // reranker reads both for most of them).
+  const nearArticles = await store.articleTerms([...new Set([...nearPassages.values()].map((p) => p.articleId))], unique);
+  const sentenceTerms = new Map([...nearPassages.values()].map((p) => [p.id, termsBySentence(p.text, p.sentences, unique)]));
   const hits = await pending;
   const { rarity } = plan;
   const bm25 = new Map(hits.map((h) => [h.id, h]));
@@ -57,8 +65,8 @@ export async function retrieve(store: Store, scope: Scope, query: Query, depth: 
   const [exact, keywordPassages] = await Promise.all([store.similarity(missing, vector), store.passages(missing)]);
   for (const [id, c] of exact) cosine.set(id, c);
   const passages = new Map([...nearPassages, ...keywordPassages]);
-  const unique = [...new Set(query.terms)];
-  const articleTerms = await store.articleTerms([...new Set([...passages.values()].map((p) => p.articleId))], unique);
+  const otherArticles = [...new Set([...keywordPassages.values()].map((p) => p.articleId))].filter((id) => !nearArticles.has(id));
+  const articleTerms = otherArticles.length ? new Map([...nearArticles, ...(await store.articleTerms(otherArticles, unique))]) : nearArticles;
   const totalIdf = unique.reduce((s, t) => s + rarity.idf(t), 0);
   const candidates: Candidate[] = [];
   for (const id of ids) {
@@ -77,5 +85,5 @@ export async function retrieve(store: Store, scope: Scope, query: Query, depth: 
       denseRank: denseRank.get(id) ?? null,
     });
   }
-  return { candidates, rarity, articleTerms };
+  return { candidates, rarity, articleTerms, sentenceTerms };
 }

@@ -75,7 +75,7 @@ export async function search(store: Store, embedder: Embedder, scope: Scope, que
     names = questionNames(question);
     names.catch(() => {}); // awaited below; should the search fail before then, this must not go unhandled
   };
-  const { candidates, rarity, articleTerms } = await retrieve(store, scope, query, opts.depth ?? SEARCH_DEPTH, tagNames);
+  const { candidates, rarity, articleTerms, sentenceTerms } = await retrieve(store, scope, query, opts.depth ?? SEARCH_DEPTH, tagNames);
   let ranking = fuse(candidates, opts.denseWeight ?? embedder.preset.denseWeight, opts.fusion ?? FUSION);
   const m = opts.models ?? models();
   const q = questionInfo(question, rarity, await (names ?? questionNames(question)));
@@ -90,7 +90,7 @@ export async function search(store: Store, embedder: Embedder, scope: Scope, que
     const p = before.get(f.id - 1);
     return p && p.articleId === f.passage.articleId ? [[f.id, p.terms] as const] : [];
   }));
-  const feats = featuresOf(head, q, { articleTerms, titles, previous }).map((f) => f.values);
+  const feats = featuresOf(head, q, { articleTerms, titles, previous, sentenceTerms }).map((f) => f.values);
   let scores = head.map((f) => f.score);
   if (m.ranker && head.length) {
     const ranker = m.ranker;
