@@ -6,12 +6,10 @@ import { STOPWORDS } from './stopwords.js';
 
 const INITIALISM = /\b(?:[a-z]\.)+[a-z]\b\.?/g;
 
-/** Words of text that has been through fold(). */
-function foldedTokens(folded: string): string[] {
-  return folded.replace(INITIALISM, (m) => m.replace(/\./g, '')).match(/[\p{L}\p{N}]+/gu) ?? [];
+/** The words of `text`, folded, initialisms joined. */
+function tokens(text: string): string[] {
+  return fold(text).replace(INITIALISM, (m) => m.replace(/\./g, '')).match(/[\p{L}\p{N}]+/gu) ?? [];
 }
-
-const tokens = (text: string) => foldedTokens(fold(text));
 
 function term(tok: string): string | null {
   if (STOPWORDS.has(tok)) return null;
@@ -28,20 +26,21 @@ export function analyze(text: string): string[] {
   return out;
 }
 
-/**
- * How often each of `wanted` (analysed terms) occurs in `text`, as analyze() would count it, but stemming
- * only the words that could stem to one of them (a Porter stem is the word's prefix but for its last
- * letter), which makes it several times cheaper than analysing the whole text.
- */
-export function countTerms(text: string, wanted: readonly string[]): Map<string, number> {
-  return countFoldedTerms(fold(text), wanted);
+/** What a word that stems to one of `terms` starts with: a Porter stem is the word's prefix but for its last letter. */
+function stemPrefixes(terms: readonly string[]): string[] {
+  return [...new Set(terms.map((t) => t.slice(0, Math.max(1, t.length - 1))))];
 }
 
-function countFoldedTerms(folded: string, wanted: readonly string[]): Map<string, number> {
-  const prefixes = [...new Set(wanted.map((w) => w.slice(0, Math.max(1, w.length - 1))))];
+/**
+ * How often each of `wanted` (analysed terms) occurs in `text`, as analyze() would count it, but stemming
+ * only the words that could stem to one of them (stemPrefixes), which makes it several times cheaper than
+ * analysing the whole text.
+ */
+export function countTerms(text: string, wanted: readonly string[]): Map<string, number> {
+  const prefixes = stemPrefixes(wanted);
   const want = new Set(wanted);
   const counts = new Map<string, number>();
-  for (const tok of foldedTokens(folded)) {
+  for (const tok of tokens(text)) {
     if (!prefixes.some((p) => tok.startsWith(p))) continue;
     const t = term(tok);
     if (t !== null && want.has(t)) counts.set(t, (counts.get(t) ?? 0) + 1);
@@ -67,8 +66,7 @@ function wordCharBefore(text: string, i: number): boolean {
 /**
  * Which of `wanted` each sentence (`spans` of `text`) holds: per sentence, the terms countTerms() would
  * find in it. Instead of reading every word, it looks for the words that could stem to a wanted term
- * (a Porter stem is the word's prefix but for its last letter) with a substring search, and stems only
- * those: a question's features read 30 passages, and splitting each of their sentences into words cost
+ * (stemPrefixes) with a substring search, and stems only those: a question's features read 30 passages, and splitting each of their sentences into words cost
  * more than a millisecond. Initialisms are joined in place ("u.s." → "us  "), so every offset holds.
  */
 export function termsBySentence(text: string, spans: readonly { start: number; end: number }[], wanted: readonly string[]): Set<string>[] {
@@ -86,7 +84,7 @@ export function termsBySentence(text: string, spans: readonly { start: number; e
   if (glued) return slow();
   const out = spans.map(() => new Set<string>());
   const want = new Set(wanted);
-  for (const prefix of new Set(wanted.map((w) => w.slice(0, Math.max(1, w.length - 1))))) {
+  for (const prefix of stemPrefixes(wanted)) {
     for (let i = joinedText.indexOf(prefix); i >= 0; i = joinedText.indexOf(prefix, i + 1)) {
       if (wordCharBefore(joinedText, i)) continue; // inside a word, not at its start
       let end = i + prefix.length;
