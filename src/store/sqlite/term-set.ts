@@ -14,10 +14,10 @@ export interface TermSet {
 const FNV_OFFSET = 0x811c9dc5;
 const FNV_PRIME = 0x01000193;
 
-/** FNV-1a of a term. */
-function hash(term: string): number {
+/** FNV-1a of `s` from `start` to `end`. */
+function hash(s: string, start: number, end: number): number {
   let h = FNV_OFFSET;
-  for (let i = 0; i < term.length; i++) h = Math.imul(h ^ term.charCodeAt(i), FNV_PRIME);
+  for (let i = start; i < end; i++) h = Math.imul(h ^ s.charCodeAt(i), FNV_PRIME);
   return h >>> 0;
 }
 
@@ -27,27 +27,21 @@ export function termSet(terms: string): TermSet {
   let slots = 16;
   while (slots < count * 2) slots *= 2;
   const mask = slots - 1;
-  // Slot + 1 holds a term's start (0: empty), hashed in the same pass that finds where it ends.
+  // Slot + 1 holds a term's start (0: empty).
   const table = new Int32Array(slots);
-  let h = FNV_OFFSET;
-  let start = 0;
-  for (let i = 0; i <= terms.length; i++) {
-    const c = i < terms.length ? terms.charCodeAt(i) : 32;
-    if (c !== 32) {
-      h = Math.imul(h ^ c, FNV_PRIME);
-      continue;
-    }
-    if (i > start) {
-      let slot = (h >>> 0) & mask;
+  for (let start = 0; start < terms.length; ) {
+    let end = terms.indexOf(' ', start);
+    if (end < 0) end = terms.length;
+    if (end > start) {
+      let slot = hash(terms, start, end) & mask;
       while (table[slot] !== 0) slot = (slot + 1) & mask;
       table[slot] = start + 1;
     }
-    h = FNV_OFFSET;
-    start = i + 1;
+    start = end + 1;
   }
   const has = (term: string): boolean => {
     if (!term) return false;
-    for (let slot = hash(term) & mask; table[slot] !== 0; slot = (slot + 1) & mask) {
+    for (let slot = hash(term, 0, term.length) & mask; table[slot] !== 0; slot = (slot + 1) & mask) {
       const at = table[slot] - 1;
       const end = at + term.length;
       if ((end === terms.length || terms.charCodeAt(end) === 32) && terms.startsWith(term, at)) return true;
