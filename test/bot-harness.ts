@@ -39,7 +39,9 @@ export async function startHarness(opts: { env?: Record<string, string>; guilds?
   const fake = new FakeDiscord();
   if (opts.guilds) fake.guilds = opts.guilds;
   await fake.start();
-  const corpus = tmp('verbatim-bot-corpus-');
+  // In a folder of its own: the upload tests check that nothing is written beside the corpus, and the
+  // system's temporary folder is shared with every test file running at the same time.
+  const corpus = path.join(tmp('verbatim-bot-'), 'corpus');
   fs.cpSync(SEED_CORPUS, corpus, { recursive: true });
   const store = await testStore();
   const config = loadConfig({
