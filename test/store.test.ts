@@ -42,3 +42,13 @@ describe('scopes', () => {
     expect(dm.ranking.every((f) => f.passage.library === SHARED)).toBe(true);
   });
 });
+
+describe('a new database', () => {
+  it('opened by several processes at the same moment, is prepared once and serves them all', async () => {
+    // Bots started together on an empty database each find its tables missing and create them; only one
+    // may, and the others must wait for it rather than fail to start.
+    const fresh = await testStore();
+    const stores = await Promise.all([fresh.open(), fresh.open(), fresh.open()]);
+    for (const store of stores) expect(await store.articles([SHARED])).toEqual([]);
+  });
+});

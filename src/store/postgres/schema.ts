@@ -94,14 +94,23 @@ async function version(client: pg.ClientBase): Promise<number> {
 }
 
 export async function migrate(client: pg.ClientBase, schema: string | null): Promise<{ from: number; to: number }> {
+  // The advisory lock serialises two processes starting on one new database. Where connections share one
+  // session (PGlite behind its socket) the lock is granted to both, so each step also re-reads the version
+  // inside its own transaction, which there runs alone: the second process finds the work done.
   await client.query('SELECT pg_advisory_lock($1)', [MIGRATE_LOCK]);
   try {
     if (schema) await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`);
-    const from = await version(client);
-    if (from > SCHEMA_VERSION) throw new Error(`the database was written by a newer Verbatim (schema ${from}; this one knows up to ${SCHEMA_VERSION})`);
-    for (let v = from; v < SCHEMA_VERSION; v++) {
+    let from: number | undefined;
+    for (;;) {
       await client.query('BEGIN');
       try {
+        const v = await version(client);
+        from ??= v;
+        if (v > SCHEMA_VERSION) throw new Error(`the database was written by a newer Verbatim (schema ${v}; this one knows up to ${SCHEMA_VERSION})`);
+        if (v === SCHEMA_VERSION) {
+          await client.query('COMMIT');
+          return { from, to: SCHEMA_VERSION };
+        }
         await client.query(MIGRATIONS[v]);
         await client.query("INSERT INTO meta (key, value) VALUES ('schema_version', $1) ON CONFLICT (key) DO UPDATE SET value = excluded.value", [String(v + 1)]);
         await client.query('COMMIT');
@@ -110,7 +119,6 @@ export async function migrate(client: pg.ClientBase, schema: string | null): Pro
         throw err;
       }
     }
-    return { from, to: SCHEMA_VERSION };
   } finally {
     await client.query('SELECT pg_advisory_unlock($1)', [MIGRATE_LOCK]).catch(() => {});
   }
