@@ -63,7 +63,14 @@ function lemmaFeatures(wn: WordNet, lemmas: string[], maxSenses: number): Csr {
     if (c === undefined) feature.set(name, (c = feature.size));
     cells[r].set(c, (cells[r].get(c) ?? 0) + w);
   };
-  const firstLemma = (w: string) => lemmasOf(w, wn.senses)[0];
+  // Glosses repeat the same few thousand words hundreds of thousands of times.
+  const lemmaCache = new Map<string, string | undefined>();
+  const firstLemma = (w: string) => {
+    if (lemmaCache.has(w)) return lemmaCache.get(w);
+    const l = lemmasOf(w, wn.senses)[0];
+    lemmaCache.set(w, l);
+    return l;
+  };
   lemmas.forEach((lemma, r) => {
     (wn.senses.get(lemma) ?? []).slice(0, maxSenses).forEach((key, k) => {
       const syn = wn.synsets.get(key);

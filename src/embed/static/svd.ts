@@ -94,14 +94,18 @@ function orthonormalize(m: Float64Array, n: number, l: number): void {
         r[j * l + i] = s / rjj;
       }
     }
-    // M ← M R⁻¹, row by row (forward substitution on each row).
+    // M ← M R⁻¹, row by row (forward substitution on each row). Reading R by columns from its transpose
+    // keeps the inner loop on consecutive memory; the sums are the same, in the same order.
+    const rt = new Float64Array(l * l);
+    for (let k = 0; k < l; k++) for (let j = 0; j < l; j++) rt[j * l + k] = r[k * l + j];
     const row = new Float64Array(l);
     for (let i = 0; i < n; i++) {
       const o = i * l;
       for (let j = 0; j < l; j++) {
         let s = m[o + j];
-        for (let k = 0; k < j; k++) s -= row[k] * r[k * l + j];
-        row[j] = s / r[j * l + j];
+        const ro = j * l;
+        for (let k = 0; k < j; k++) s -= row[k] * rt[ro + k];
+        row[j] = s / rt[ro + j];
       }
       m.set(row, o);
     }
@@ -189,11 +193,14 @@ export function truncatedSvd(a: Csr, k: number, opts: { oversample?: number; pow
   const kk = Math.min(k, l);
   const out = new Float32Array(a.rows * kk);
   const scale = Array.from({ length: kk }, (_, j) => Math.pow(Math.sqrt(Math.max(values[j], 0)), opts.power ?? 0.5));
+  const vt = new Float64Array(l * l); // eigenvector j in row j, for consecutive reads below
+  for (let t = 0; t < l; t++) for (let j = 0; j < l; j++) vt[j * l + t] = vectors[t * l + j];
   for (let i = 0; i < a.rows; i++) {
     const yo = i * l;
     for (let j = 0; j < kk; j++) {
       let s = 0;
-      for (let t = 0; t < l; t++) s += y[yo + t] * vectors[t * l + j];
+      const vo = j * l;
+      for (let t = 0; t < l; t++) s += y[yo + t] * vt[vo + t];
       out[i * kk + j] = s * scale[j];
     }
   }
