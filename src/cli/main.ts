@@ -4,10 +4,9 @@ import fs from 'node:fs';
 import readline from 'node:readline';
 import { Command, InvalidArgumentError } from 'commander';
 import { ConfigError, loadConfig, type Config } from '../config.js';
-import { ask, closeEngine, openEngine, reindex, rejectQuestion, type Engine } from '../engine.js';
+import type { Engine } from '../engine.js';
 import { chooseModel, missingFiles, ModelMissingError, presetFor } from '../embed/model.js';
 import { STATIC_MODEL_ID } from '../embed/presets.js';
-import { openStore } from '../store/open.js';
 import { guildLibrary, LockBusyError, SHARED, StoreError, type LibraryKey } from '../store/types.js';
 import { renderAnswer } from './render.js';
 import { detailLines, progressReporter, summaryLine } from './progress.js';
@@ -16,12 +15,19 @@ import type { Answer } from '../answer/compose.js';
 const out = (s: string) => process.stdout.write(s + '\n');
 const err = (s: string) => process.stderr.write(s + '\n');
 
+// The engine and the store bring the native addons and the model runtime. Commands that use neither
+// (`model build`, `extract`, `--help`) never load them, so they start at once and work before the addons
+// are compiled (CI builds the model while better-sqlite3 compiles).
+const engineApi = () => import('../engine.js');
+const openStore: typeof import('../store/open.js').openStore = async (...args) => (await import('../store/open.js')).openStore(...args);
+
 function config(): Config {
   return loadConfig();
 }
 
 /** Opens the engine, bringing the index up to date; index reports go to stderr so stdout stays data. */
 async function open(cfg: Config, quiet = false): Promise<Engine> {
+  const { openEngine } = await engineApi();
   const progress = progressReporter(process.stderr);
   try {
     return await openEngine(cfg, {
@@ -95,6 +101,7 @@ program
       out(summaryLine(s));
       for (const l of detailLines(s)) out(l);
     };
+    const { closeEngine, openEngine, reindex } = await engineApi();
     const engine = await openEngine(cfg, { update: false, questions: false, onStatus: err, onProgress: progress.onProgress });
     try {
       await reindex(engine, { onProgress: progress.onProgress, onStatus: err, onIndexed: report });
@@ -130,6 +137,7 @@ program
     if (words.length === 0 && process.stdin.isTTY) {
       throw new InvalidArgumentError('Give a question, e.g. verbatim ask "When did Panetta visit Hanoi?" (or pipe questions on stdin).');
     }
+    const { ask, closeEngine, rejectQuestion } = await engineApi();
     // A question that cannot be asked gets its help at once, before the model and index are loaded.
     const rejected = words.length ? rejectQuestion(words.join(' ')) : null;
     if (rejected) {
@@ -159,6 +167,7 @@ program
   .command('chat')
   .description('ask questions interactively')
   .action(async () => {
+    const { ask, closeEngine } = await engineApi();
     const cfg = config();
     const engine = await open(cfg);
     try {
@@ -183,6 +192,7 @@ program
   .option('--json', 'print JSON')
   .option('-l, --library <key>', 'list this library (repeatable; default: shared)', libraryKey)
   .action(async (opts: { json?: boolean; library?: LibraryKey[] }) => {
+    const { closeEngine } = await engineApi();
     const engine = await open(config(), true);
     try {
       const articles = await engine.store.articles(opts.library ?? [SHARED]);
