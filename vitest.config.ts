@@ -22,6 +22,8 @@ export default defineConfig({
     // Vitest's default on a 2-core machine is one file at a time; most files wait on child processes (the
     // CLI, bots, PGlite), so two at a time keeps both cores busy and the run well inside CI's ten minutes.
     maxWorkers: 2,
+    // Pool options are read from here, not from a project (there they were silently ignored).
+    poolOptions: common.poolOptions,
     projects: [
       { test: { ...common, name: 'sqlite', include: ['test/**/*.test.ts'] } },
       {
