@@ -74,7 +74,7 @@ describe('stopping the bot', () => {
   it('SIGTERM in the middle of indexing: ends within seconds, nothing half-written, the next start completes', async () => {
     const corpus = tmp('verbatim-stop-corpus-');
     fs.cpSync(SEED_CORPUS, corpus, { recursive: true });
-    writeFiles(corpus, articles(250));
+    writeFiles(corpus, articles(120));
     const ts = await testStore();
     const bot = await startBot(corpus, ts);
     await bot.until(/"msg":"online"/);
@@ -87,7 +87,7 @@ describe('stopping the bot', () => {
     expect(await store.articles([SHARED])).toEqual([]); // stopped before its commit
     expect((await store.check()).ok).toBe(true);
     const again = await startBot(corpus, ts);
-    await again.until(/Indexed 255 files/, 120_000);
+    await again.until(/Indexed 125 files/, 120_000);
     expect((await again.stop('SIGTERM')).code).toBe(0);
   }, 240_000);
 });
