@@ -41,15 +41,21 @@ export function rarity(stats: TermStats): Rarity {
   };
 }
 
-export function bm25(c: KeywordCandidate, query: readonly string[], r: Rarity, params = BM25): KeywordHit {
+/**
+ * BM25 of keyword candidates on all the question's terms. A question scores up to a few hundred of them:
+ * each term's idf is worked out once, not once per candidate.
+ */
+export function bm25Scorer(query: readonly string[], r: Rarity, params = BM25): (c: KeywordCandidate) => KeywordHit {
   const avg = r.stats.docs > 0 ? r.stats.tokens / r.stats.docs : 1;
-  const wanted = new Set(query);
-  const tf = new Map<string, number>();
-  for (const t of c.terms) if (wanted.has(t)) tf.set(t, (tf.get(t) ?? 0) + 1);
-  let score = 0;
-  const norm = params.k * (1 - params.b + (params.b * c.length) / avg);
-  for (const [t, f] of tf) score += r.idf(t) * ((f * (params.k + 1)) / (f + norm));
-  return { id: c.id, score, terms: [...tf.keys()] };
+  const idf = new Map([...new Set(query)].map((t) => [t, r.idf(t)]));
+  return (c) => {
+    const tf = new Map<string, number>();
+    for (const t of c.terms) if (idf.has(t)) tf.set(t, (tf.get(t) ?? 0) + 1);
+    let score = 0;
+    const norm = params.k * (1 - params.b + (params.b * c.length) / avg);
+    for (const [t, f] of tf) score += idf.get(t)! * ((f * (params.k + 1)) / (f + norm));
+    return { id: c.id, score, terms: [...tf.keys()] };
+  };
 }
 
 /** What to ask the engine for a question: the scope's term statistics, and which of its words to look up. */
@@ -57,6 +63,8 @@ export interface KeywordPlan {
   rarity: Rarity;
   /** The question's distinct terms: each candidate is scored on all of them. */
   unique: string[];
+  /** Those some passage in scope holds: the only ones a candidate can be found to hold. */
+  present: string[];
   /** The terms whose postings make the candidates (empty: nothing can match). */
   asked: string[];
   cap: number;
@@ -67,8 +75,8 @@ export async function planKeywordSearch(store: Store, scope: Scope, terms: reado
   const r = rarity(await store.termStats(scope, unique));
   const n = r.stats.docs;
   const present = unique.filter((t) => (r.stats.df.get(t) ?? 0) > 0);
-  if (n === 0 || present.length === 0) return { rarity: r, unique, asked: [], cap: 0 };
-  if (n < LARGE_SCOPE.docs) return { rarity: r, unique, asked: present, cap: SMALL_SCOPE_CANDIDATES };
+  if (n === 0 || present.length === 0) return { rarity: r, unique, present, asked: [], cap: 0 };
+  if (n < LARGE_SCOPE.docs) return { rarity: r, unique, present, asked: present, cap: SMALL_SCOPE_CANDIDATES };
   // The rarest words first, as many as keep the engine's work (postings to score) within budget.
   const byDf = [...present].sort((a, b) => r.stats.df.get(a)! - r.stats.df.get(b)!);
   const asked: string[] = [];
@@ -78,7 +86,7 @@ export async function planKeywordSearch(store: Store, scope: Scope, terms: reado
     if (asked.length > 0 && postings > LARGE_SCOPE.postings) break;
     asked.push(t);
   }
-  return { rarity: r, unique, asked, cap: LARGE_SCOPE.candidates };
+  return { rarity: r, unique, present, asked, cap: LARGE_SCOPE.candidates };
 }
 
 /**
@@ -88,8 +96,9 @@ export async function planKeywordSearch(store: Store, scope: Scope, terms: reado
  */
 export async function keywordHits(store: Store, scope: Scope, plan: KeywordPlan, limit: number, params = BM25): Promise<KeywordHit[]> {
   if (!plan.asked.length) return [];
-  const candidates = await store.keywordCandidates(scope, plan.asked, Math.max(plan.cap, limit), plan.unique);
-  const hits = candidates.map((c) => bm25(c, plan.unique, plan.rarity, params)).sort((a, b) => b.score - a.score || a.id - b.id);
+  // The best `limit` are read next (their passages and vectors, unless the vector leg found them too).
+  const candidates = await store.keywordCandidates(scope, plan.asked, Math.max(plan.cap, limit), plan.present, limit);
+  const hits = candidates.map(bm25Scorer(plan.unique, plan.rarity, params)).sort((a, b) => b.score - a.score || a.id - b.id);
   return hits.slice(0, limit);
 }
 

@@ -161,8 +161,10 @@ export interface Store {
    * Passages in scope holding any of `terms`, the best `limit` first by the store's ranking of those terms
    * (BM25 with the scope's statistics in SQLite, ts_rank in PostgreSQL), each with its occurrences of
    * `count` (the question's terms: counted where the rows are read, which may be another thread).
+   * `ahead`: how many of the best of them by BM25 on all of `count` the caller asks for next (`passages`,
+   * `similarity`), which a store may read along with the query.
    */
-  keywordCandidates(scope: Scope, terms: readonly string[], limit: number, count: readonly string[]): Promise<KeywordCandidate[]>;
+  keywordCandidates(scope: Scope, terms: readonly string[], limit: number, count: readonly string[], ahead?: number): Promise<KeywordCandidate[]>;
   /** The `k` nearest passages in scope by cosine similarity. */
   nearest(scope: Scope, vector: Float32Array, k: number): Promise<Neighbour[]>;
   /** Exact cosine of `vector` with each passage's stored vector. */

@@ -97,6 +97,13 @@ interface PassageRow {
   sentences: string | null;
 }
 
+const PASSAGE_COLUMNS = `p.id, p.article_id, l.key AS library, a.file, p.paragraph, p.part, p.char_start, p.char_end, p.text,
+  p.search_text, p.hash, p.terms, p.tags, p.sentences`;
+const PASSAGE_TABLES = 'passages p JOIN articles a ON a.id = p.article_id JOIN libraries l ON l.id = p.library_id';
+/** Passages with their vector, read along with a question's keyword query (keyword.ts). */
+const PASSAGES_WITH_VECTORS = `SELECT ${PASSAGE_COLUMNS}, v.vector FROM json_each(@ids) j CROSS JOIN passages p ON p.id = j.value
+  JOIN articles a ON a.id = p.article_id JOIN libraries l ON l.id = p.library_id LEFT JOIN vectors v ON v.model = @model AND v.hash = p.hash`;
+
 const ARTICLE_COLUMNS = `a.id, l.key AS library, a.file, a.format, a.hash, a.size, a.mtime_ms, a.title, a.title_is_fallback,
   a.outlet, a.byline, a.date, a.url, a.warnings, a.passages, a.added_at`;
 
@@ -226,10 +233,7 @@ export async function openSqliteStore(opts: SqliteOptions): Promise<Store> {
     article: r.prepare(`SELECT ${ARTICLE_COLUMNS} FROM articles a JOIN libraries l ON l.id = a.library_id WHERE l.key = ? AND a.file = ?`),
     articlesById: r.prepare(`SELECT ${ARTICLE_COLUMNS} FROM articles a JOIN libraries l ON l.id = a.library_id WHERE a.id IN (SELECT value FROM json_each(?))`),
     articleTerms: r.prepare('SELECT a.id, a.terms FROM json_each(?) i CROSS JOIN articles a ON a.id = i.value'),
-    passages: r.prepare(`SELECT p.id, p.article_id, l.key AS library, a.file, p.paragraph, p.part, p.char_start, p.char_end, p.text,
-        p.search_text, p.hash, p.terms, p.tags, p.sentences
-      FROM passages p JOIN articles a ON a.id = p.article_id JOIN libraries l ON l.id = p.library_id
-      WHERE p.id IN (SELECT value FROM json_each(?))`),
+    passages: r.prepare(`SELECT ${PASSAGE_COLUMNS} FROM ${PASSAGE_TABLES} WHERE p.id IN (SELECT value FROM json_each(?))`),
     passageTerms: r.prepare('SELECT id, article_id, terms FROM passages WHERE id IN (SELECT value FROM json_each(?))'),
     source: r.prepare('SELECT source FROM articles WHERE id = ?'),
     scopeSize: r.prepare('SELECT COALESCE(SUM(passages), 0) AS docs, COALESCE(SUM(tokens), 0) AS tokens FROM libraries WHERE id IN (SELECT value FROM json_each(?))'),
@@ -249,27 +253,45 @@ export async function openSqliteStore(opts: SqliteOptions): Promise<Store> {
   const totalPassages = (r.prepare('SELECT COALESCE(SUM(passages), 0) AS n FROM libraries').get() as { n: number }).n;
   const keywordThreadFrom = opts.keywordThreadFrom ?? KEYWORD_THREAD_FROM;
   // Started now where a scope may be large: the thread first reads every passage's length.
-  const keyword = keywordQuery(r, dbPath, READER_PRAGMAS, totalPassages >= keywordThreadFrom);
+  const keyword = keywordQuery<PassageRow>(r, dbPath, READER_PRAGMAS, totalPassages >= keywordThreadFrom, PASSAGES_WITH_VECTORS);
+  // The rows the last question's keyword query read along (keyword.ts), kept until the next keyword query
+  // or change: rows are never edited, only removed, and a change seen by refresh() drops them all.
+  let readAlong = new Map<number, PassageRow & { vector: Uint8Array | null }>();
+  let readAlongAt = 0; // counts keyword queries and changes: rows read before the newest of them are dropped
 
   // Each article's terms (term-set.ts), by id: an id is never reused (AUTOINCREMENT), so an entry never
   // goes stale.
   const termCache = new BoundedCache<number, TermSet>(64 << 20, (set) => set.size);
 
+  // Changes with every commit of any connection (this process's writer included): what was read from the
+  // reader since then still holds.
+  const dataVersion = () => r.pragma('data_version', { simple: true }) as number;
+
   let libraryIdByKey = new Map<string, number>();
+  let libraryIdsAt = -1;
   const loadLibraryIds = () => {
+    libraryIdsAt = dataVersion();
     libraryIdByKey = new Map((q.libraryIds.all() as { id: number; key: string }[]).map((x) => [x.key, x.id]));
   };
   loadLibraryIds();
   const scopeIds = (scope: Scope): number[] => {
-    if (scope.some((k) => !libraryIdByKey.has(k))) loadLibraryIds();
+    // Most servers never add articles of their own: their library does not exist, and is looked for again
+    // only after a commit.
+    if (scope.some((k) => !libraryIdByKey.has(k)) && dataVersion() !== libraryIdsAt) loadLibraryIds();
     return scope.map((k) => libraryIdByKey.get(k)).filter((id): id is number => id !== undefined);
   };
 
   const writerMeta = w.prepare('SELECT key, value FROM meta');
+  let settingsRead: { at: number; settings: IndexSettings | null } | null = null;
   const readSettings = (db: Database.Database = w): IndexSettings | null => {
+    const at = db === r ? dataVersion() : -1;
+    if (settingsRead && at >= 0 && settingsRead.at === at) return settingsRead.settings;
     const m = new Map(((db === r ? q.meta : writerMeta).all() as { key: string; value: string }[]).map((x) => [x.key, x.value]));
-    if (!m.has('model_id')) return null;
-    return { modelId: m.get('model_id')!, dims: Number(m.get('dims')), chunkerVersion: m.get('chunker_version')!, maxTokens: Number(m.get('max_tokens')) };
+    const settings = m.has('model_id')
+      ? { modelId: m.get('model_id')!, dims: Number(m.get('dims')), chunkerVersion: m.get('chunker_version')!, maxTokens: Number(m.get('max_tokens')) }
+      : null;
+    if (at >= 0) settingsRead = { at, settings };
+    return settings;
   };
 
   // ——— the vector cache ———
@@ -395,6 +417,8 @@ export async function openSqliteStore(opts: SqliteOptions): Promise<Store> {
   async function refreshNow(): Promise<void> {
     const head = (q.head.get() as { seq: number }).seq;
     if (applied >= 0 && head === applied) return;
+    readAlong = new Map(); // rows read before a change: one of them may be gone
+    readAlongAt++;
     loadLibraryIds();
     const settings = readSettings(r);
     if (!settings) {
@@ -613,7 +637,15 @@ export async function openSqliteStore(opts: SqliteOptions): Promise<Store> {
       return out;
     },
     async passages(ids) {
-      return new Map((q.passages.all(JSON.stringify(ids)) as PassageRow[]).map((row) => [row.id, toPassage(row)]));
+      const out = new Map<number, StoredPassage>();
+      const rest: number[] = [];
+      for (const id of ids) {
+        const row = readAlong.get(id);
+        if (row) out.set(id, toPassage(row));
+        else rest.push(id);
+      }
+      if (rest.length) for (const row of q.passages.all(JSON.stringify(rest)) as PassageRow[]) out.set(row.id, toPassage(row));
+      return out;
     },
     async passageTerms(ids) {
       const rows = q.passageTerms.all(JSON.stringify(ids)) as { id: number; article_id: number; terms: string }[];
@@ -629,12 +661,20 @@ export async function openSqliteStore(opts: SqliteOptions): Promise<Store> {
       const df = new Map((q.df.all(ids, JSON.stringify([...new Set(terms)])) as { term: string; df: number }[]).map((x) => [x.term, x.df]));
       return { docs: size.docs, tokens: size.tokens, df };
     },
-    async keywordCandidates(scope, terms, limit, count): Promise<KeywordCandidate[]> {
+    async keywordCandidates(scope, terms, limit, count, ahead = 0): Promise<KeywordCandidate[]> {
+      readAlong = new Map();
+      const at = ++readAlongAt;
       const ids = scopeIds(scope);
       if (!ids.length || !terms.length) return [];
       const { docs, tokens } = q.scopeSize.get(JSON.stringify(ids)) as { docs: number; tokens: number };
-      const asked = [...new Set(terms)].map((t) => ids.map((id) => ftsToken(id, t)));
-      return keyword.run({ asked, docs, tokens, limit, count }, docs >= keywordThreadFrom);
+      const words = [...new Set(terms)];
+      const asked = words.map((t) => ids.map((id) => ftsToken(id, t)));
+      // Only a side thread reads ahead: on this thread it would be the same reads, just sooner.
+      const threaded = docs >= keywordThreadFrom;
+      const model = readSettings(r)?.modelId ?? null;
+      const answer = await keyword.run({ asked, words, docs, tokens, limit, count, libraries: ids, ahead: threaded ? ahead : 0, model }, threaded);
+      if (at === readAlongAt) readAlong = new Map(answer.ahead.map((row) => [row.id, row]));
+      return answer.candidates;
     },
     async nearest(scope, vector, k): Promise<Neighbour[]> {
       if (applied < 0) await refresh();
@@ -650,7 +690,15 @@ export async function openSqliteStore(opts: SqliteOptions): Promise<Store> {
       const settings = readSettings(r);
       const out = new Map<number, number>();
       if (!settings || !ids.length) return out;
-      for (const row of q.vectorsOf.all({ model: settings.modelId, ids: JSON.stringify(ids) }) as { id: number; vector: Buffer }[]) {
+      const rows: { id: number; vector: Uint8Array }[] = [];
+      const rest: number[] = [];
+      for (const id of ids) {
+        const vector = readAlong.get(id)?.vector;
+        if (vector) rows.push({ id, vector });
+        else rest.push(id);
+      }
+      if (rest.length) rows.push(...(q.vectorsOf.all({ model: settings.modelId, ids: JSON.stringify(rest) }) as { id: number; vector: Buffer }[]));
+      for (const row of rows) {
         const b = row.vector;
         const v = b.byteOffset % 4 === 0 ? new Float32Array(b.buffer, b.byteOffset, b.byteLength / 4) : bytesToVector(b);
         let dot = 0;

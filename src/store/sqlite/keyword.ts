@@ -8,6 +8,8 @@
 //
 // The code is one function body, run as is on a side thread (a large scope: it overlaps with the vector
 // search) or on the caller's thread over its own connection (a small one): one implementation for both.
+// On the side thread it also reads ahead the rows the caller reads next: the passages and vectors of the
+// best candidates (the caller's thread was spending about 1.2 ms a question on them at 100,000 passages).
 import { createRequire } from 'node:module';
 import type Database from 'better-sqlite3';
 import { sideThread, type SideThread } from '../../side-thread.js';
@@ -16,12 +18,28 @@ import type { KeywordCandidate } from '../types.js';
 export interface KeywordAsk {
   /** Per asked word, its FTS5 tokens (one per library in scope). */
   asked: string[][];
+  /** The asked words themselves, in the same order. */
+  words: string[];
   /** The scope's passages and terms, for idf and the average length. */
   docs: number;
   tokens: number;
   limit: number;
   /** The question's terms, counted in each candidate returned. */
   count: readonly string[];
+  /** The libraries in scope (for the document frequency of the words not asked). */
+  libraries: number[];
+  /**
+   * How many of the best candidates, scored on all of `count`, to read along (passage row and vector of
+   * `model`): the caller reads them next, and a side thread reads them while the caller's thread is busy.
+   */
+  ahead: number;
+  model: string | null;
+}
+
+/** What a question's keyword query gives: the candidates, and the rows read along (see KeywordAsk.ahead). */
+export interface KeywordAnswer<Row> {
+  candidates: KeywordCandidate[];
+  ahead: (Row & { vector: Uint8Array | null })[];
 }
 
 /** FTS5's bm25() defaults, which search/keyword.ts also uses. */
@@ -40,6 +58,8 @@ const BODY = `
   const postings = db.prepare('SELECT doc FROM passages_fts_instances WHERE term = ?').pluck();
   const lengthsOf = db.prepare('SELECT id, length FROM passages WHERE id IN (SELECT value FROM json_each(?))').raw();
   const termsOf = db.prepare('SELECT id, length, terms FROM passages WHERE id IN (SELECT value FROM json_each(?))').raw();
+  const dfOf = db.prepare('SELECT term, SUM(df) FROM term_df WHERE library_id IN (SELECT value FROM json_each(?)) AND term IN (SELECT value FROM json_each(?)) GROUP BY term').raw();
+  const rowsOf = db.prepare(data.rowsSql);
   // length + 1 by passage id (0: not read yet), capped to fit.
   let lengths = new Uint16Array(0);
   const setLength = (id, length) => {
@@ -61,21 +81,39 @@ const BODY = `
   }
   // Each passage's score while a question is scored (0: not matched), and the passages it was set for.
   let acc = new Float64Array(0);
-  const handle = ({ asked, docs, tokens, limit, count }) => {
-    // Each asked word's occurrences (one per library token), in passage order: a passage's occurrences
-    // are then adjacent, and their count is its term frequency. (The table lists them in that order
-    // already, which makes the sort nearly free.)
-    const perWord = asked.map((tokensOfWord) => [].concat(...tokensOfWord.map((token) => postings.all(token))).sort((x, y) => x - y));
+  // Postings come in passage order (the table lists them so): a passage's occurrences are adjacent.
+  const sorted = (list) => {
+    for (let i = 1; i < list.length; i++) if (list[i] < list[i - 1]) return list.sort((x, y) => x - y);
+    return list;
+  };
+  // Where passage \`doc\`'s run starts in a sorted list (or where it would be).
+  const firstAt = (list, doc) => {
+    let lo = 0, hi = list.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (list[mid] < doc) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+  const handle = ({ asked, words, docs, tokens, limit, count, libraries, ahead, model }) => {
+    // Each asked word's occurrences (one list per library token, merged), in passage order: their count
+    // in a run is the passage's term frequency.
+    const perWord = asked.map((tokensOfWord) =>
+      tokensOfWord.length === 1 ? sorted(postings.all(tokensOfWord[0])) : [].concat(...tokensOfWord.map((token) => postings.all(token))).sort((x, y) => x - y),
+    );
     const unknown = [];
     for (const list of perWord) for (const doc of list) if (!(lengths[doc] > 0)) unknown.push(doc);
     if (unknown.length) for (const [id, length] of lengthsOf.all(JSON.stringify([...new Set(unknown)]))) setLength(id, length);
     if (acc.length < lengths.length) acc = new Float64Array(lengths.length);
     const avg = docs > 0 ? tokens / docs : 1;
     const touched = [];
-    for (const list of perWord) {
+    const idfOf = new Map();
+    for (const [w, list] of perWord.entries()) {
       let df = 0;
       for (let i = 0; i < list.length; i++) if (i === 0 || list[i] !== list[i - 1]) df++;
       const idf = Math.log(1 + (docs - df + 0.5) / (df + 0.5));
+      idfOf.set(words[w], idf);
       for (let i = 0; i < list.length; ) {
         const doc = list[i];
         let f = 0;
@@ -87,50 +125,94 @@ const BODY = `
         acc[doc] += (idf * f * (data.k1 + 1)) / (f + norm);
       }
     }
-    touched.sort((x, y) => acc[y] - acc[x] || x - y);
+    // Only the best \`limit\` are ordered: the score of the last of them (a typed array sorts without a
+    // comparator, several times faster) keeps the rest out.
+    let best = touched;
+    if (touched.length > limit) {
+      const scores = new Float64Array(touched.length);
+      for (let i = 0; i < touched.length; i++) scores[i] = acc[touched[i]];
+      const floor = scores.sort()[touched.length - limit];
+      best = touched.filter((doc) => acc[doc] >= floor);
+    }
+    best.sort((x, y) => acc[y] - acc[x] || x - y);
+    best = best.slice(0, limit);
     for (const doc of touched) acc[doc] = 0;
-    const best = touched.slice(0, limit);
-    const rank = new Map(best.map((doc, i) => [doc, i]));
-    const out = new Array(best.length);
     const wanted = [...new Set(count)];
-    for (const [id, length, terms] of termsOf.all(JSON.stringify(best))) {
-      // A substring search per question term: splitting every candidate's terms took 5 times as long.
-      const padded = ' ' + terms + ' ';
+    const askedAt = new Map(words.map((w, i) => [w, i]));
+    // The asked words' occurrences are in their postings; only the question's other (common) words are
+    // looked for in each passage's terms, which are read only then, or for a length too long to store.
+    const others = wanted.filter((w) => !askedAt.has(w));
+    const rows = new Map();
+    const unsure = others.length ? best : best.filter((doc) => lengths[doc] - 1 >= 65534);
+    if (unsure.length) for (const [id, length, terms] of termsOf.all(JSON.stringify(unsure))) rows.set(id, { length, terms: ' ' + terms + ' ' });
+    const out = [];
+    for (const doc of best) {
+      const row = rows.get(doc);
+      if (others.length && !row) continue; // removed since the postings were read
       const found = [];
       for (const w of wanted) {
-        const needle = ' ' + w + ' ';
-        for (let at = padded.indexOf(needle); at >= 0; at = padded.indexOf(needle, at + needle.length - 1)) found.push(w);
+        const i = askedAt.get(w);
+        if (i !== undefined) {
+          const list = perWord[i];
+          for (let at = firstAt(list, doc); at < list.length && list[at] === doc; at++) found.push(w);
+        } else {
+          // A substring search per term: splitting every candidate's terms took 5 times as long.
+          const needle = ' ' + w + ' ';
+          for (let at = row.terms.indexOf(needle); at >= 0; at = row.terms.indexOf(needle, at + needle.length - 1)) found.push(w);
+        }
       }
-      out[rank.get(id)] = { id, length, terms: found };
+      out.push({ id: doc, length: row ? row.length : lengths[doc] - 1, terms: found });
     }
-    return out.filter(Boolean);
+    return { candidates: out, ahead: ahead > 0 && out.length ? readAhead(out, others, idfOf, { docs, avg, libraries, ahead, model }) : [] };
+  };
+  // The rows of the candidates the caller will read next: the best by BM25 on all the question's words, as
+  // search/keyword.ts ranks them (a guess that misses costs only the caller's own read).
+  const readAhead = (candidates, others, idfOf, { docs, avg, libraries, ahead, model }) => {
+    if (others.length) {
+      const df = new Map(dfOf.all(JSON.stringify(libraries), JSON.stringify(others)));
+      for (const w of others) idfOf.set(w, Math.log(1 + (docs - (df.get(w) || 0) + 0.5) / ((df.get(w) || 0) + 0.5)));
+    }
+    const scored = candidates.map((c) => {
+      let score = 0;
+      const norm = data.k1 * (1 - data.b + (data.b * c.length) / avg);
+      for (let i = 0; i < c.terms.length; ) {
+        const w = c.terms[i];
+        let f = 0;
+        while (i < c.terms.length && c.terms[i] === w) (f++, i++);
+        score += (idfOf.get(w) || 0) * ((f * (data.k1 + 1)) / (f + norm));
+      }
+      return { id: c.id, score };
+    });
+    scored.sort((x, y) => y.score - x.score || x.id - y.id);
+    return rowsOf.all({ ids: JSON.stringify(scored.slice(0, ahead).map((x) => x.id)), model });
   };
   handle.close = () => {
     if (!data.db) db.close();
   };
   return handle;`;
 
-type Handler = (ask: KeywordAsk) => KeywordCandidate[];
+type Handler<Row> = (ask: KeywordAsk) => KeywordAnswer<Row>;
 
-export interface KeywordQuery {
-  run(ask: KeywordAsk, threaded: boolean): KeywordCandidate[] | Promise<KeywordCandidate[]>;
+export interface KeywordQuery<Row> {
+  run(ask: KeywordAsk, threaded: boolean): KeywordAnswer<Row> | Promise<KeywordAnswer<Row>>;
   close(): Promise<void>;
 }
 
 /**
  * The keyword query over the database at `path`: `run(ask, true)` on a side thread (started now when
  * `startThread`, since it first reads every passage's length), `run(ask, false)` on this thread over `db`.
+ * `rowsSql` reads the rows read along (named parameters `ids`, a JSON array, and `model`).
  */
-export function keywordQuery(db: Database.Database, path: string, pragmas: readonly string[], startThread: boolean): KeywordQuery {
+export function keywordQuery<Row>(db: Database.Database, path: string, pragmas: readonly string[], startThread: boolean, rowsSql: string): KeywordQuery<Row> {
   const require = createRequire(import.meta.url);
-  const data = { sqlite: require.resolve('better-sqlite3'), path, pragmas, k1: K1, b: B };
-  let here: Handler | undefined;
+  const data = { sqlite: require.resolve('better-sqlite3'), path, pragmas, k1: K1, b: B, rowsSql };
+  let here: Handler<Row> | undefined;
   const runHere = (ask: KeywordAsk) => {
-    here ??= new Function('require', 'data', BODY)(require, { ...data, db, preload: false }) as Handler;
+    here ??= new Function('require', 'data', BODY)(require, { ...data, db, preload: false }) as Handler<Row>;
     return here(ask);
   };
-  let thread: SideThread<KeywordAsk, KeywordCandidate[]> | undefined;
-  const start = () => (thread ??= sideThread<KeywordAsk, KeywordCandidate[]>(BODY, { ...data, preload: true }, runHere));
+  let thread: SideThread<KeywordAsk, KeywordAnswer<Row>> | undefined;
+  const start = () => (thread ??= sideThread<KeywordAsk, KeywordAnswer<Row>>(BODY, { ...data, preload: true }, runHere));
   if (startThread) start();
   return {
     run: (ask, threaded) => (threaded ? start().run(ask) : runHere(ask)),
