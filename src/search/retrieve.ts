@@ -24,8 +24,8 @@ export interface Candidate {
 
 export interface Query {
   terms: string[];
-  /** Still being computed when retrieval starts: the keyword leg needs no vector, so it goes first. */
-  vector: Promise<Float32Array>;
+  /** The question's vector, asked for once the keyword query is sent (the keyword leg needs none). */
+  embed: () => Promise<Float32Array>;
   type: AnswerType | null;
 }
 
@@ -46,7 +46,7 @@ export async function retrieve(store: Store, scope: Scope, query: Query, depth: 
   const pending = keywordHits(store, scope, plan, depth);
   pending.catch(() => {}); // awaited below; a failure before then must not go unhandled
   afterKeywordSent?.();
-  const vector = await query.vector;
+  const vector = await query.embed();
   const near = await store.nearest(scope, vector, depth);
   const nearPassages = await store.passages(near.map((n) => n.id));
   const unique = [...new Set(query.terms)];

@@ -64,12 +64,11 @@ function questionInfo(question: string, rarity: Rarity, names: string[]): Questi
 
 export async function search(store: Store, embedder: Embedder, scope: Scope, question: string, k: number, opts: SearchOptions = {}): Promise<SearchResult> {
   const terms = analyze(question);
-  // Embedded (onnxruntime works on its own threads) while the keyword query is planned and sent.
-  const query = { terms, vector: embedder.embedQuery(question), type: expectedType(question) };
-  query.vector.catch(() => {}); // awaited in retrieve(); a failure before then must not go unhandled
-  // The names are tagged on the side thread while this one searches, after the keyword query: on two
-  // cores the two run one after the other, and the keyword candidates are needed first (measured at
+  // onnxruntime runs the model on this thread: the question is embedded after the keyword query and the
+  // names are on their way to the side thread, which starts on them meanwhile. On two cores the side thread
+  // runs them one after the other, the keyword query first: its candidates are needed first (measured at
   // 100,000 passages: the other order left this thread waiting 2.5 ms for them).
+  const query = { terms, embed: () => embedder.embedQuery(question), type: expectedType(question) };
   let names: Promise<string[]> | undefined;
   const tagNames = () => {
     names = questionNames(question);
@@ -78,13 +77,14 @@ export async function search(store: Store, embedder: Embedder, scope: Scope, que
   const { candidates, rarity, articleTerms, sentenceTerms } = await retrieve(store, scope, query, opts.depth ?? SEARCH_DEPTH, tagNames);
   let ranking = fuse(candidates, opts.denseWeight ?? embedder.preset.denseWeight, opts.fusion ?? FUSION);
   const m = opts.models ?? models();
-  const q = questionInfo(question, rarity, await (names ?? questionNames(question)));
   const head = ranking.slice(0, RERANK_DEPTH);
+  // Read before waiting for the names, which may still be coming.
   const [articles, before] = await Promise.all([
     store.articlesById([...new Set(head.map((f) => f.passage.articleId))]),
     // An article's passages are stored in order, one id after another: the one before has the id before.
     store.passageTerms(head.map((f) => f.id - 1)),
   ]);
+  const q = questionInfo(question, rarity, await (names ?? questionNames(question)));
   const titles = new Map([...articles.values()].map((a) => [a.id, a.title]));
   const previous = new Map(head.flatMap((f) => {
     const p = before.get(f.id - 1);
