@@ -16,6 +16,8 @@ import { fileURLToPath } from 'node:url';
 
 const require = createRequire(import.meta.url);
 const FLAGS = '-O3 -march=native';
+/** Part of the stamp: a change to how the addon is built rebuilds it. */
+const HUGE_PAGES = process.platform === 'linux' ? 'huge-pages-1' : 'no-huge-pages';
 
 function say(message) {
   console.log(`verbatim: ${message}`);
@@ -36,6 +38,21 @@ function smokeTest(addon) {
   return spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 60_000 });
 }
 
+/**
+ * Adds bin/hnswlib-hugepages.cc to the copy's build, its allocations wrapped by the linker (see that file);
+ * false, building without it, if the addon's build file is not the one this was written for.
+ */
+function linkHugePages(work) {
+  const gypFile = path.join(work, 'binding.gyp');
+  const gyp = fs.readFileSync(gypFile, 'utf8');
+  const sources = '"sources": [ "src/addon.cc" ]';
+  if (!gyp.includes(sources)) return false;
+  fs.copyFileSync(path.join(path.dirname(fileURLToPath(import.meta.url)), 'hnswlib-hugepages.cc'), path.join(work, 'src', 'verbatim-hugepages.cc'));
+  const wrapped = '"sources": [ "src/addon.cc", "src/verbatim-hugepages.cc" ], "ldflags": [ "-Wl,--wrap=malloc", "-Wl,--wrap=realloc" ]';
+  fs.writeFileSync(gypFile, gyp.replace(sources, wrapped));
+  return true;
+}
+
 export function buildNativeHnswlib(root) {
   if (process.env.VERBATIM_PORTABLE_BUILD === '1') return;
   if (process.platform === 'win32' || process.arch !== 'x64') return; // -march=native is for gcc/clang on x86-64
@@ -48,7 +65,7 @@ export function buildNativeHnswlib(root) {
   const installed = path.join(pkg, 'build', 'Release', 'addon.node');
   const marker = path.join(pkg, 'build', 'Release', 'verbatim-native.json');
   const version = JSON.parse(fs.readFileSync(path.join(pkg, 'package.json'), 'utf8')).version;
-  const stamp = JSON.stringify({ version, node: process.versions.modules, flags: FLAGS });
+  const stamp = JSON.stringify({ version, node: process.versions.modules, flags: FLAGS, memory: HUGE_PAGES });
   if (fs.existsSync(marker) && fs.readFileSync(marker, 'utf8') === stamp) return;
   const gyp = process.env.npm_config_node_gyp; // npm's own node-gyp, as it used for the portable build
   if (!gyp || !fs.existsSync(installed)) return;
@@ -58,6 +75,7 @@ export function buildNativeHnswlib(root) {
   try {
     fs.mkdirSync(work, { recursive: true });
     for (const f of ['binding.gyp', 'package.json', 'src']) fs.cpSync(path.join(pkg, f), path.join(work, f), { recursive: true });
+    const hugePages = process.platform === 'linux' && linkHugePages(work);
     const t = Date.now();
     const built = spawnSync(process.execPath, [gyp, 'rebuild'], { cwd: work, encoding: 'utf8', env: { ...process.env, CXXFLAGS: `${process.env.CXXFLAGS ?? ''} ${FLAGS}`.trim() } });
     const addon = path.join(work, 'build', 'Release', 'addon.node');
@@ -74,7 +92,7 @@ export function buildNativeHnswlib(root) {
     fs.copyFileSync(addon, `${installed}.new`);
     fs.renameSync(`${installed}.new`, installed);
     fs.writeFileSync(marker, stamp);
-    say(`hnswlib-node rebuilt for this CPU (${FLAGS}) in ${((Date.now() - t) / 1000).toFixed(0)} s; VERBATIM_PORTABLE_BUILD=1 keeps the portable build.`);
+    say(`hnswlib-node rebuilt for this CPU (${FLAGS}${hugePages ? ', graph in huge pages' : ''}) in ${((Date.now() - t) / 1000).toFixed(0)} s; VERBATIM_PORTABLE_BUILD=1 keeps the portable build.`);
   } catch (err) {
     say(`kept the portable hnswlib-node (${err.message}).`);
   } finally {
