@@ -265,7 +265,8 @@ export async function openSqliteStore(opts: SqliteOptions): Promise<Store> {
 
   // Changes with every commit of any connection (this process's writer included): what was read from the
   // reader since then still holds.
-  const dataVersion = () => r.pragma('data_version', { simple: true }) as number;
+  const dataVersionOf = r.prepare('PRAGMA data_version').pluck(); // prepared once: pragma() prepares at every call
+  const dataVersion = () => dataVersionOf.get() as number;
 
   let libraryIdByKey = new Map<string, number>();
   let libraryIdsAt = -1;
