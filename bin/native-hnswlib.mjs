@@ -40,7 +40,7 @@ function smokeTest(addon) {
 
 /**
  * Adds bin/hnswlib-hugepages.cc to the copy's build, its allocations wrapped by the linker (see that file);
- * false, building without it, if the addon's build file is not the one this was written for.
+ * false if the addon's build file is not the one this was written for.
  */
 function linkHugePages(work) {
   const gypFile = path.join(work, 'binding.gyp');
@@ -71,21 +71,30 @@ export function buildNativeHnswlib(root) {
   if (!gyp || !fs.existsSync(installed)) return;
 
   const work = path.join(root, 'node_modules', '.cache', 'verbatim', 'hnswlib-native');
-  fs.rmSync(work, { recursive: true, force: true });
-  try {
+  const addon = path.join(work, 'build', 'Release', 'addon.node');
+  /** Builds and tests a copy; the reason it cannot be used, or null. */
+  const build = (hugePages) => {
+    fs.rmSync(work, { recursive: true, force: true });
     fs.mkdirSync(work, { recursive: true });
     for (const f of ['binding.gyp', 'package.json', 'src']) fs.cpSync(path.join(pkg, f), path.join(work, f), { recursive: true });
-    const hugePages = process.platform === 'linux' && linkHugePages(work);
-    const t = Date.now();
+    if (hugePages && !linkHugePages(work)) return 'its build file is not the one expected';
     const built = spawnSync(process.execPath, [gyp, 'rebuild'], { cwd: work, encoding: 'utf8', env: { ...process.env, CXXFLAGS: `${process.env.CXXFLAGS ?? ''} ${FLAGS}`.trim() } });
-    const addon = path.join(work, 'build', 'Release', 'addon.node');
-    if (built.status !== 0 || !fs.existsSync(addon)) {
-      say(`kept the portable hnswlib-node (a build for this CPU failed: ${(built.stderr || built.stdout || '').trim().split('\n').pop()}).`);
-      return;
-    }
+    if (built.status !== 0 || !fs.existsSync(addon)) return `a build for this CPU failed: ${(built.stderr || built.stdout || '').trim().split('\n').pop()}`;
     const smoke = smokeTest(addon);
-    if (smoke.status !== 0) {
-      say(`kept the portable hnswlib-node (the build for this CPU failed its test: ${(smoke.stderr || String(smoke.signal)).trim().split('\n').find((l) => /error|signal|SIG/i.test(l)) ?? smoke.signal}).`);
+    if (smoke.status !== 0) return `the build for this CPU failed its test: ${(smoke.stderr || String(smoke.signal)).trim().split('\n').find((l) => /error|signal|SIG/i.test(l)) ?? smoke.signal}`;
+    return null;
+  };
+  try {
+    const t = Date.now();
+    // Huge pages need GNU-style linking: where that build fails, the plain one is still worth having.
+    let hugePages = process.platform === 'linux';
+    let failed = hugePages ? build(true) : 'not tried';
+    if (failed) {
+      hugePages = false;
+      failed = build(false);
+    }
+    if (failed) {
+      say(`kept the portable hnswlib-node (${failed}).`);
       return;
     }
     // Same folder, then rename: the installed addon is whole at every moment.
