@@ -16,8 +16,8 @@ import { fileURLToPath } from 'node:url';
 
 const require = createRequire(import.meta.url);
 const FLAGS = '-O3 -march=native';
-/** Part of the stamp: a change to how the addon is built rebuilds it. */
-const HUGE_PAGES = process.platform === 'linux' ? 'huge-pages-1' : 'no-huge-pages';
+/** Linux only: the linker's --wrap and MADV_HUGEPAGE (bin/hnswlib-hugepages.cc). */
+const HUGE_PAGES = process.platform === 'linux';
 
 function say(message) {
   console.log(`verbatim: ${message}`);
@@ -65,7 +65,7 @@ export function buildNativeHnswlib(root) {
   const installed = path.join(pkg, 'build', 'Release', 'addon.node');
   const marker = path.join(pkg, 'build', 'Release', 'verbatim-native.json');
   const version = JSON.parse(fs.readFileSync(path.join(pkg, 'package.json'), 'utf8')).version;
-  const stamp = JSON.stringify({ version, node: process.versions.modules, flags: FLAGS, memory: HUGE_PAGES });
+  const stamp = JSON.stringify({ version, node: process.versions.modules, flags: FLAGS, memory: HUGE_PAGES ? 'huge-pages-1' : 'plain' });
   if (fs.existsSync(marker) && fs.readFileSync(marker, 'utf8') === stamp) return;
   const gyp = process.env.npm_config_node_gyp; // npm's own node-gyp, as it used for the portable build
   if (!gyp || !fs.existsSync(installed)) return;
@@ -87,12 +87,9 @@ export function buildNativeHnswlib(root) {
   try {
     const t = Date.now();
     // Huge pages need GNU-style linking: where that build fails, the plain one is still worth having.
-    let hugePages = process.platform === 'linux';
-    let failed = hugePages ? build(true) : 'not tried';
-    if (failed) {
-      hugePages = false;
-      failed = build(false);
-    }
+    let failed = build(HUGE_PAGES);
+    const withoutHugePages = HUGE_PAGES && failed;
+    if (withoutHugePages) failed = build(false);
     if (failed) {
       say(`kept the portable hnswlib-node (${failed}).`);
       return;
@@ -101,7 +98,8 @@ export function buildNativeHnswlib(root) {
     fs.copyFileSync(addon, `${installed}.new`);
     fs.renameSync(`${installed}.new`, installed);
     fs.writeFileSync(marker, stamp);
-    say(`hnswlib-node rebuilt for this CPU (${FLAGS}${hugePages ? ', graph in huge pages' : ''}) in ${((Date.now() - t) / 1000).toFixed(0)} s; VERBATIM_PORTABLE_BUILD=1 keeps the portable build.`);
+    const memory = !HUGE_PAGES ? '' : withoutHugePages ? `; not in huge pages: ${withoutHugePages}` : ', graph in huge pages';
+    say(`hnswlib-node rebuilt for this CPU (${FLAGS}${memory}) in ${((Date.now() - t) / 1000).toFixed(0)} s; VERBATIM_PORTABLE_BUILD=1 keeps the portable build.`);
   } catch (err) {
     say(`kept the portable hnswlib-node (${err.message}).`);
   } finally {

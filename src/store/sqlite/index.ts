@@ -99,10 +99,11 @@ interface PassageRow {
 
 const PASSAGE_COLUMNS = `p.id, p.article_id, l.key AS library, a.file, p.paragraph, p.part, p.char_start, p.char_end, p.text,
   p.search_text, p.hash, p.terms, p.tags, p.sentences`;
-const PASSAGE_TABLES = 'passages p JOIN articles a ON a.id = p.article_id JOIN libraries l ON l.id = p.library_id';
+/** What a passage record needs beside its own row: its article's file and its library's key. */
+const PASSAGE_JOINS = 'JOIN articles a ON a.id = p.article_id JOIN libraries l ON l.id = p.library_id';
 /** Passages with their vector, read along with a question's keyword query (keyword.ts). */
 const PASSAGES_WITH_VECTORS = `SELECT ${PASSAGE_COLUMNS}, v.vector FROM json_each(@ids) j CROSS JOIN passages p ON p.id = j.value
-  JOIN articles a ON a.id = p.article_id JOIN libraries l ON l.id = p.library_id LEFT JOIN vectors v ON v.model = @model AND v.hash = p.hash`;
+  ${PASSAGE_JOINS} LEFT JOIN vectors v ON v.model = @model AND v.hash = p.hash`;
 
 const ARTICLE_COLUMNS = `a.id, l.key AS library, a.file, a.format, a.hash, a.size, a.mtime_ms, a.title, a.title_is_fallback,
   a.outlet, a.byline, a.date, a.url, a.warnings, a.passages, a.added_at`;
@@ -233,7 +234,7 @@ export async function openSqliteStore(opts: SqliteOptions): Promise<Store> {
     article: r.prepare(`SELECT ${ARTICLE_COLUMNS} FROM articles a JOIN libraries l ON l.id = a.library_id WHERE l.key = ? AND a.file = ?`),
     articlesById: r.prepare(`SELECT ${ARTICLE_COLUMNS} FROM articles a JOIN libraries l ON l.id = a.library_id WHERE a.id IN (SELECT value FROM json_each(?))`),
     articleTerms: r.prepare('SELECT a.id, a.terms FROM json_each(?) i CROSS JOIN articles a ON a.id = i.value'),
-    passages: r.prepare(`SELECT ${PASSAGE_COLUMNS} FROM ${PASSAGE_TABLES} WHERE p.id IN (SELECT value FROM json_each(?))`),
+    passages: r.prepare(`SELECT ${PASSAGE_COLUMNS} FROM passages p ${PASSAGE_JOINS} WHERE p.id IN (SELECT value FROM json_each(?))`),
     passageTerms: r.prepare('SELECT id, article_id, terms FROM passages WHERE id IN (SELECT value FROM json_each(?))'),
     source: r.prepare('SELECT source FROM articles WHERE id = ?'),
     scopeSize: r.prepare('SELECT COALESCE(SUM(passages), 0) AS docs, COALESCE(SUM(tokens), 0) AS tokens FROM libraries WHERE id IN (SELECT value FROM json_each(?))'),
@@ -258,6 +259,18 @@ export async function openSqliteStore(opts: SqliteOptions): Promise<Store> {
   // or change: rows are never edited, only removed, and a change seen by refresh() drops them all.
   let readAlong = new Map<number, PassageRow & { vector: Uint8Array | null }>();
   let readAlongAt = 0; // counts keyword queries and changes: rows read before the newest of them are dropped
+  /** What `ids` the read-along rows answer (through `pick`), and the ids left to read now. */
+  const fromReadAlong = <T>(ids: readonly number[], pick: (row: PassageRow & { vector: Uint8Array | null }) => T | null) => {
+    const found: [number, T][] = [];
+    const rest: number[] = [];
+    for (const id of ids) {
+      const row = readAlong.get(id);
+      const value = row ? pick(row) : null;
+      if (value !== null) found.push([id, value]);
+      else rest.push(id);
+    }
+    return { found, rest };
+  };
 
   // Each article's terms (term-set.ts), by id: an id is never reused (AUTOINCREMENT), so an entry never
   // goes stale.
@@ -638,13 +651,8 @@ export async function openSqliteStore(opts: SqliteOptions): Promise<Store> {
       return out;
     },
     async passages(ids) {
-      const out = new Map<number, StoredPassage>();
-      const rest: number[] = [];
-      for (const id of ids) {
-        const row = readAlong.get(id);
-        if (row) out.set(id, toPassage(row));
-        else rest.push(id);
-      }
+      const { found, rest } = fromReadAlong(ids, toPassage);
+      const out = new Map<number, StoredPassage>(found);
       if (rest.length) for (const row of q.passages.all(JSON.stringify(rest)) as PassageRow[]) out.set(row.id, toPassage(row));
       return out;
     },
@@ -691,13 +699,8 @@ export async function openSqliteStore(opts: SqliteOptions): Promise<Store> {
       const settings = readSettings(r);
       const out = new Map<number, number>();
       if (!settings || !ids.length) return out;
-      const rows: { id: number; vector: Uint8Array }[] = [];
-      const rest: number[] = [];
-      for (const id of ids) {
-        const vector = readAlong.get(id)?.vector;
-        if (vector) rows.push({ id, vector });
-        else rest.push(id);
-      }
+      const { found, rest } = fromReadAlong(ids, (row) => row.vector);
+      const rows: { id: number; vector: Uint8Array }[] = found.map(([id, vector]) => ({ id, vector }));
       if (rest.length) rows.push(...(q.vectorsOf.all({ model: settings.modelId, ids: JSON.stringify(rest) }) as { id: number; vector: Buffer }[]));
       for (const row of rows) {
         const b = row.vector;

@@ -81,6 +81,9 @@ const BODY = `
   }
   // Each passage's score while a question is scored (0: not matched), and the passages it was set for.
   let acc = new Float64Array(0);
+  // BM25's parts, as search/keyword.ts has them: a word's idf in scope, and a passage's length norm.
+  const idfIn = (docs, df) => Math.log(1 + (docs - df + 0.5) / (df + 0.5));
+  const normOf = (length, avg) => data.k1 * (1 - data.b + (data.b * length) / avg);
   // Postings come in passage order (the table lists them so): a passage's occurrences are adjacent.
   const sorted = (list) => {
     for (let i = 1; i < list.length; i++) if (list[i] < list[i - 1]) return list.sort((x, y) => x - y);
@@ -112,7 +115,7 @@ const BODY = `
     for (const [w, list] of perWord.entries()) {
       let df = 0;
       for (let i = 0; i < list.length; i++) if (i === 0 || list[i] !== list[i - 1]) df++;
-      const idf = Math.log(1 + (docs - df + 0.5) / (df + 0.5));
+      const idf = idfIn(docs, df);
       idfOf.set(words[w], idf);
       for (let i = 0; i < list.length; ) {
         const doc = list[i];
@@ -120,7 +123,7 @@ const BODY = `
         while (i < list.length && list[i] === doc) (f++, i++);
         const stored = lengths[doc];
         if (!(stored > 0)) continue; // removed since the postings were read
-        const norm = data.k1 * (1 - data.b + (data.b * (stored - 1)) / avg);
+        const norm = normOf(stored - 1, avg);
         if (acc[doc] === 0) touched.push(doc);
         acc[doc] += (idf * f * (data.k1 + 1)) / (f + norm);
       }
@@ -170,11 +173,11 @@ const BODY = `
   const readAhead = (candidates, others, idfOf, { docs, avg, libraries, ahead, model }) => {
     if (others.length) {
       const df = new Map(dfOf.all(JSON.stringify(libraries), JSON.stringify(others)));
-      for (const w of others) idfOf.set(w, Math.log(1 + (docs - (df.get(w) || 0) + 0.5) / ((df.get(w) || 0) + 0.5)));
+      for (const w of others) idfOf.set(w, idfIn(docs, df.get(w) || 0));
     }
     const scored = candidates.map((c) => {
       let score = 0;
-      const norm = data.k1 * (1 - data.b + (data.b * c.length) / avg);
+      const norm = normOf(c.length, avg);
       for (let i = 0; i < c.terms.length; ) {
         const w = c.terms[i];
         let f = 0;
