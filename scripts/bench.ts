@@ -283,7 +283,7 @@ for (const n of SIZES) {
     served = serve({ EMBEDDINGS_DIR: dir });
     starts.push(served.sinceProcessStart);
   }
-  record(`SQLite: start-up at ${fmt(n)}, a fresh process until model and index are ready`, `${(median(starts) / 1000).toFixed(2)} s (${(served.codeMs / 1000).toFixed(2)} s until the engine opens, then ${(served.engineMs / 1000).toFixed(2)} s loading the model (and its code) and the store, while a side thread loads the question parser)`);
+  record(`SQLite: start-up at ${fmt(n)}, a fresh process until model and index are ready`, `${(median(starts) / 1000).toFixed(2)} s (${(served.codeMs / 1000).toFixed(2)} s until the engine opens, then ${(served.engineMs / 1000).toFixed(2)} s loading the model (and its code) and the store together)`);
   record(`SQLite: question latency at ${fmt(n)}, whole ask path (p50 / p95)`, `${pct(served.latencies, 0.5).toFixed(1)} ms / ${pct(served.latencies, 0.95).toFixed(1)} ms`);
   record(`SQLite: peak memory (max RSS) of that serving process at ${fmt(n)}`, `${served.maxRssMb} MB`);
   if (keep) log(`kept the store in ${dir}`);

@@ -7,7 +7,6 @@ import { composeAnswer, type Answer } from './answer/compose.js';
 import { cleanQuestion, questionProblem } from './answer/question.js';
 import { chooseModel, loadEmbedder, missingFiles, presetFor, type Embedder } from './embed/model.js';
 import type { IndexProgress, IndexSummary, UpdateOptions } from './index/update.js';
-import { preloadNames, stopNames } from './search/names.js';
 import { search } from './search/search.js';
 import { openStore } from './store/open.js';
 import { SHARED, type LibraryKey, type Scope, type Store } from './store/types.js';
@@ -26,11 +25,6 @@ export interface OpenOptions {
   onIndexed?: (summary: IndexSummary) => void;
   /** Stops the initial update before it commits (the bot shutting down while it starts). */
   signal?: AbortSignal;
-  /**
-   * Whether this engine will be asked questions (default true): then the question parser is loaded on its
-   * side thread while the model loads. `verbatim index` never asks one and leaves it unloaded.
-   */
-  questions?: boolean;
 }
 
 /**
@@ -96,8 +90,7 @@ export async function deleteArticle(engine: Engine, library: LibraryKey, file: s
 
 export async function openEngine(config: Config, opts: OpenOptions = {}): Promise<Engine> {
   // The store's saved vector index is read on a worker thread (seconds at a million passages) while this
-  // thread loads the model, code that is imported only now for that reason, and a side thread the
-  // question parser.
+  // thread loads the model, code that is imported only now for that reason.
   const storeReady = openStore(config, {
     onStatus: opts.onStatus,
     onProgress: opts.onProgress ? (p) => opts.onProgress!({ ...p, phase: 'vectors' }) : undefined,
@@ -113,7 +106,7 @@ export async function openEngine(config: Config, opts: OpenOptions = {}): Promis
   storeReady.catch(() => {}); // awaited below; a failure while the model loads is reported from there
   let embedder: Embedder;
   try {
-    [embedder] = await Promise.all([openEmbedder(config, opts.onStatus), opts.questions === false ? undefined : preloadNames()]);
+    embedder = await openEmbedder(config, opts.onStatus);
   } catch (err) {
     await storeReady.then((s) => s.close(), () => {});
     throw err;
@@ -131,7 +124,7 @@ export async function openEngine(config: Config, opts: OpenOptions = {}): Promis
 }
 
 export async function closeEngine(engine: Engine): Promise<void> {
-  await Promise.all([engine.store.close(), stopNames()]);
+  await engine.store.close();
 }
 
 export interface AskOptions {

@@ -1,15 +1,14 @@
 // Functions run on another thread, so that their work overlaps with the main thread's: a question's slow
-// parts (the keyword engine's query in a large store, the parser that finds names) run beside the vector
-// search instead of after it. The thread's code is a short CommonJS body evaluated in the worker; the
-// modules it needs are passed as absolute paths, so the same code runs from the TypeScript sources, the
-// bundle and the tests (a worker file on disk would have a different path in each, which is also why this
-// is not piscina, whose workers are files). Whatever goes wrong on the thread — it cannot start, throws,
-// or exits — the call is answered by `fallback` on the main thread instead: slower, never wrong.
+// part (the keyword engine's query in a large store) runs beside the vector search instead of after it.
+// The thread's code is a short CommonJS body evaluated in the worker; the modules it needs are passed as
+// absolute paths, so the same code runs from the TypeScript sources, the bundle and the tests (a worker
+// file on disk would have a different path in each, which is also why this is not piscina, whose workers
+// are files). Whatever goes wrong on the thread — it cannot start, throws, or exits — the call is answered
+// by `fallback` on the main thread instead: slower, never wrong.
 //
 // The functions share a pool of one thread fewer than the machine has cores. With a thread each, a
-// question on two cores ran three threads at once: beside the name tagger, the keyword query waited 1.6 ms
-// for a turn and then ran at half speed. On one side thread the two run one after the other, each at
-// full speed, and both are done before the main thread needs them.
+// question on two cores ran three threads at once: beside a second function (a name tagger, since
+// replaced), the keyword query waited 1.6 ms for a turn and then ran at half speed.
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 

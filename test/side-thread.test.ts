@@ -3,7 +3,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Embedder } from '../src/embed/model.js';
 import { removeArticles, updateIndex } from '../src/index/update.js';
-import { questionNames, stopNames } from '../src/search/names.js';
 import { planKeywordSearch } from '../src/search/keyword.js';
 import { search } from '../src/search/search.js';
 import { analyze } from '../src/text/terms.js';
@@ -31,13 +30,6 @@ describe('side threads', () => {
     onCleanup(() => broken.close());
     expect(await Promise.all([broken.run(1), broken.run(21)])).toEqual([2, 42]);
     expect(await broken.run(5)).toBe(10);
-  });
-
-  it("find a question's names on the tagger thread", async () => {
-    onCleanup(stopNames);
-    const names = await questionNames('When did Leon Panetta meet NATO officials in Hanoi?');
-    expect(names).toEqual(expect.arrayContaining(['Leon Panetta', 'NATO', 'Hanoi']));
-    expect(await questionNames('what did they agree on dioxin?')).toEqual([]);
   });
 
   /** The bundled corpus, opened twice: the second store sends every keyword query to its thread (it is small). */

@@ -102,7 +102,7 @@ program
       for (const l of detailLines(s)) out(l);
     };
     const { closeEngine, openEngine, reindex } = await engineApi();
-    const engine = await openEngine(cfg, { update: false, questions: false, onStatus: err, onProgress: progress.onProgress });
+    const engine = await openEngine(cfg, { update: false, onStatus: err, onProgress: progress.onProgress });
     try {
       await reindex(engine, { onProgress: progress.onProgress, onStatus: err, onIndexed: report });
       // Bring the vector index cache up to date now, so that the next start (the bot's) is quick.

@@ -38,14 +38,12 @@ export interface Retrieved {
   sentenceTerms: Map<number, Set<string>[]>;
 }
 
-/** `afterKeywordSent` is called once the keyword query is on its way: side work started then queues behind it. */
-export async function retrieve(store: Store, scope: Scope, query: Query, depth: number, afterKeywordSent?: () => void): Promise<Retrieved> {
+export async function retrieve(store: Store, scope: Scope, query: Query, depth: number): Promise<Retrieved> {
   const plan = await planKeywordSearch(store, scope, query.terms);
   // The keyword query first: where the store runs it on another thread (or server), the vector search and
   // reading the nearest passages happen while it runs.
   const pending = keywordHits(store, scope, plan, depth);
   pending.catch(() => {}); // awaited below; a failure before then must not go unhandled
-  afterKeywordSent?.();
   const vector = await query.embed();
   const near = await store.nearest(scope, vector, depth);
   const nearPassages = await store.passages(near.map((n) => n.id));

@@ -64,27 +64,19 @@ function questionInfo(question: string, rarity: Rarity, names: string[]): Questi
 
 export async function search(store: Store, embedder: Embedder, scope: Scope, question: string, k: number, opts: SearchOptions = {}): Promise<SearchResult> {
   const terms = analyze(question);
-  // onnxruntime runs the model on this thread: the question is embedded after the keyword query and the
-  // names are on their way to the side thread, which starts on them meanwhile. On two cores the side thread
-  // runs them one after the other, the keyword query first: its candidates are needed first (measured at
-  // 100,000 passages: the other order left this thread waiting 2.5 ms for them).
+  // onnxruntime runs the model on this thread: the question is embedded after the keyword query is on its
+  // way to the side thread, which starts on it meanwhile.
   const query = { terms, embed: () => embedder.embedQuery(question), type: expectedType(question) };
-  let names: Promise<string[]> | undefined;
-  const tagNames = () => {
-    names = questionNames(question);
-    names.catch(() => {}); // awaited below; should the search fail before then, this must not go unhandled
-  };
-  const { candidates, rarity, articleTerms, sentenceTerms } = await retrieve(store, scope, query, opts.depth ?? SEARCH_DEPTH, tagNames);
+  const { candidates, rarity, articleTerms, sentenceTerms } = await retrieve(store, scope, query, opts.depth ?? SEARCH_DEPTH);
   let ranking = fuse(candidates, opts.denseWeight ?? embedder.preset.denseWeight, opts.fusion ?? FUSION);
   const m = opts.models ?? models();
   const head = ranking.slice(0, RERANK_DEPTH);
-  // Read before waiting for the names, which may still be coming.
   const [articles, before] = await Promise.all([
     store.articlesById([...new Set(head.map((f) => f.passage.articleId))]),
     // An article's passages are stored in order, one id after another: the one before has the id before.
     store.passageTerms(head.map((f) => f.id - 1)),
   ]);
-  const q = questionInfo(question, rarity, await (names ?? questionNames(question)));
+  const q = questionInfo(question, rarity, questionNames(question));
   const titles = new Map([...articles.values()].map((a) => [a.id, a.title]));
   const previous = new Map(head.flatMap((f) => {
     const p = before.get(f.id - 1);
