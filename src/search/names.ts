@@ -7,7 +7,7 @@
 // This replaced compromise's part-of-speech tagger (#ProperNoun), which took 2.5 ms of a side thread's
 // time a question at 100,000 passages (1 ms alone) and gave the same names for 87% of the evaluation
 // questions; where they differ, the tagger mostly took in the word after a name ("Norman art", "Edward
-// return", "Turing machines") or before it ("southern California"), and missed first words that are names.
+// return", "Turing machines") or before it ("southern California"), or glued the names of a list together.
 import { STOPWORDS } from '../text/stopwords.js';
 
 /** Words that start questions and requests without being names (beside the stopwords). */
@@ -27,17 +27,17 @@ export function questionNames(question: string): string[] {
   let run: string[] = [];
   let runOpensSentence = false;
   let sentenceStart = true;
-  let previous = '';
+  let previousToken = '';
   const endRun = () => {
     while (run.length && !CAPITAL.test(run[run.length - 1])) run.pop(); // a particle cannot end a name
     if (run.length > 1 || (run.length === 1 && (!runOpensSentence || MARKED.test(run[0])))) names.add(run.join(' ').replace(/['’]s$/, ''));
     run = [];
   };
   for (const [tok] of question.matchAll(WORD_OR_MARK)) {
-    const after = previous;
-    previous = tok;
+    const before = previousToken;
+    previousToken = tok;
     if (!/^[\p{L}\p{N}]/u.test(tok)) {
-      if (tok === '.' && after.includes('.')) continue; // the end of an abbreviation ("U.S. Navy")
+      if (tok === '.' && before.includes('.')) continue; // the end of an abbreviation ("U.S. Navy")
       endRun();
       if (/[.!?:;"“”(]/.test(tok)) sentenceStart = true;
       continue;
