@@ -10,8 +10,8 @@
 // return", "Turing machines") or before it ("southern California"), or glued the names of a list together.
 import { STOPWORDS } from '../text/stopwords.js';
 
-/** Words that start questions and requests without being names (beside the stopwords). */
-const OPENERS = new Set(['when', 'where', 'what', 'which', 'who', 'whom', 'whose', 'why', 'how', 'name', 'list', 'give', 'tell', 'describe', 'explain', 'define', 'identify', 'compare']);
+/** Words that start questions and requests without being names, beside the stopwords ("what", "who"…). */
+const OPENERS = new Set(['when', 'why', 'name', 'list', 'give', 'tell', 'describe', 'explain', 'define', 'identify', 'compare']);
 /** Lower-case words that sit inside names: "Roussel de Bailleul", "Ludwig van Beethoven". */
 const PARTICLES = new Set(['de', 'da', 'del', 'della', 'di', 'du', 'des', 'van', 'von', 'der', 'den', 'la', 'le', 'bin', 'al', 'el', 'ibn']);
 
@@ -21,6 +21,11 @@ const CAPITAL = /\p{Lu}/u;
 const MARKED = /^.+\p{Lu}|\d/u;
 /** Acronyms, also inside longer words ("NP" in "NP-complete"): names of their own. */
 const ACRONYM = /\b[A-Z][A-Za-z0-9]*[A-Z0-9][A-Za-z0-9]*\b/g;
+
+function isOpener(word: string): boolean {
+  const lower = word.toLowerCase().replace(/['’]s$/, '');
+  return STOPWORDS.has(lower) || OPENERS.has(lower);
+}
 
 export function questionNames(question: string): string[] {
   const names = new Set<string>();
@@ -44,8 +49,7 @@ export function questionNames(question: string): string[] {
     }
     const opens = sentenceStart;
     sentenceStart = false;
-    const lower = tok.toLowerCase().replace(/['’]s$/, '');
-    if (CAPITAL.test(tok) && !(opens && (STOPWORDS.has(lower) || OPENERS.has(lower)))) {
+    if (CAPITAL.test(tok) && !(opens && isOpener(tok))) {
       if (!run.length) runOpensSentence = opens;
       run.push(tok);
     } else if (run.length && PARTICLES.has(tok)) {

@@ -51,12 +51,12 @@ export const RERANK_DEPTH = 30;
  */
 export const SEARCH_DEPTH = RERANK_DEPTH;
 
-function questionInfo(question: string, rarity: Rarity, names: string[]): QuestionInfo {
+function questionInfo(question: string, rarity: Rarity): QuestionInfo {
   const terms = [...new Set(analyze(question))];
   return {
     terms,
     rarity,
-    names: names.map((n) => [...new Set(analyze(n))]).filter((n) => n.length),
+    names: questionNames(question).map((n) => [...new Set(analyze(n))]).filter((n) => n.length),
     type: expectedType(question),
     words: new Set(question.toLowerCase().match(/[\p{L}\p{N}'’-]+/gu)?.map((w) => w.replace(/['’]s$/, '')) ?? []),
   };
@@ -76,7 +76,7 @@ export async function search(store: Store, embedder: Embedder, scope: Scope, que
     // An article's passages are stored in order, one id after another: the one before has the id before.
     store.passageTerms(head.map((f) => f.id - 1)),
   ]);
-  const q = questionInfo(question, rarity, questionNames(question));
+  const q = questionInfo(question, rarity);
   const titles = new Map([...articles.values()].map((a) => [a.id, a.title]));
   const previous = new Map(head.flatMap((f) => {
     const p = before.get(f.id - 1);
