@@ -124,6 +124,7 @@ export async function openEngine(config: Config, opts: OpenOptions = {}): Promis
 }
 
 export async function closeEngine(engine: Engine): Promise<void> {
+  await engine.embedder.close();
   await engine.store.close();
 }
 
@@ -131,6 +132,8 @@ export interface AskOptions {
   /** The libraries the asker may see (default: the shared library). */
   scope?: Scope;
   k?: number;
+  /** Every one of the k best passages, not only those that bear on the question ("More sources"). */
+  all?: boolean;
 }
 
 /** The helpful reply to a question that cannot be asked (empty, too long…), or null; needs no engine. */
@@ -146,5 +149,5 @@ export async function ask(engine: Engine, rawQuestion: string, opts: AskOptions 
   const question = cleanQuestion(rawQuestion);
   await engine.store.refresh();
   const result = await search(engine.store, engine.embedder, opts.scope ?? [SHARED], question, opts.k ?? engine.config.topK);
-  return composeAnswer(engine.store, question, result);
+  return composeAnswer(engine.store, question, result, { all: opts.all });
 }

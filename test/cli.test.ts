@@ -27,7 +27,7 @@ function cli(args: string[], input?: string, env: Record<string, string> = {}) {
 
 describe('verbatim ask --json', () => {
   it('prints one object with the documented fields, each quote checkable against its file', () => {
-    const r = cli(['ask', '--json', 'What did the US call on all parties to carry out in the East Sea?']);
+    const r = cli(['ask', '--json', '--all', 'What did the US call on all parties to carry out in the East Sea?']);
     expect(r.code).toBe(0);
     const lines = r.stdout.trim().split('\n');
     expect(lines).toHaveLength(1);
@@ -49,9 +49,13 @@ describe('verbatim ask --json', () => {
     expect(a.passages[0].score).toBeGreaterThanOrEqual(a.passages[1].score);
   });
 
-  ioOnly('-k sets the number of quotes', () => {
-    const a = JSON.parse(cli(['ask', '--json', '-k', '1', 'Who is Jessica Lewis?']).stdout);
+  ioOnly('-k sets the number of quotes; without --all only those that bear on the question are shown', () => {
+    const a = JSON.parse(cli(['ask', '--json', '-k', '1', '--all', 'Who is Jessica Lewis?']).stdout);
     expect(a.passages).toHaveLength(1);
+    const judged = JSON.parse(cli(['ask', '--json', 'What did the US call on all parties to carry out in the East Sea?']).stdout);
+    expect(judged.passages.length).toBeGreaterThanOrEqual(1);
+    expect(judged.passages.length).toBeLessThan(3);
+    expect(judged.passages[0].text).toContain('Declaration on the Conduct of Parties');
   });
 
   it('says it could not find what the articles do not cover, with no quotes', () => {

@@ -8,12 +8,14 @@ import { describe, expect, it } from 'vitest';
 import { ask, closeEngine, openEngine, reindex } from '../src/engine.js';
 import { search } from '../src/search/search.js';
 import { SHARED, type Store } from '../src/store/types.js';
+import { STATIC_MODEL_ID } from '../src/embed/presets.js';
 import { realEmbedder, ROOT, SEED_CORPUS, TEST_STORE, testConfig, testStore, tmp, writeFiles, type TestStore } from './helpers.js';
 
 const CLI = path.join(ROOT, 'bin/verbatim.mjs');
 
+// The offline model: these tests are about what a kill leaves behind, and index many files many times.
 function env(corpus: string, store: TestStore): NodeJS.ProcessEnv {
-  return { ...process.env, CORPUS_DIR: corpus, ...store.env, LOG_LEVEL: 'silent' };
+  return { ...process.env, CORPUS_DIR: corpus, ...store.env, LOG_LEVEL: 'silent', EMBEDDING_MODEL: STATIC_MODEL_ID };
 }
 
 function extraArticles(n: number, tag: string): Record<string, string> {

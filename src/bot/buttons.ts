@@ -34,7 +34,7 @@ export async function onButton(interaction: ButtonInteraction, ctx: BotContext):
     await interaction.reply({ ...textPayload('That is all the sources I show for one question.'), flags: MessageFlags.Ephemeral });
     return;
   }
-  const answer = await ask(await ctx.engine, remembered.query, { k: Math.min(MAX_SOURCES, shown + MORE), scope: remembered.scope });
+  const answer = await ask(await ctx.engine, remembered.query, { k: Math.min(MAX_SOURCES, shown + MORE), scope: remembered.scope, all: true });
   const seen = new Set(remembered.shown.map((p) => `${p.library}/${p.file}:${p.start}`));
   const next = answer.passages.filter((p) => !seen.has(`${p.library}/${p.file}:${p.start}`)).slice(0, MORE);
   if (!answer.answered || next.length === 0) {

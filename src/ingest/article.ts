@@ -4,8 +4,12 @@ import { splitToFit, toParagraphs } from './split.js';
 import { unglue } from './glued.js';
 import type { Article, Passage, SourceText } from './types.js';
 
-/** Bump when cleaning or splitting changes what passages a file yields: it forces a full re-index. */
-export const CHUNKER_VERSION = 'v2';
+/**
+ * Bump when cleaning, splitting or what is stored with a passage (its analysed terms, its entity tags)
+ * changes: it forces a full re-index (vectors of unchanged text are reused). v3: "when", "will" and the
+ * like are stopwords; an amount followed by an unknown currency counts as money.
+ */
+export const CHUNKER_VERSION = 'v3';
 
 export function buildArticle(source: SourceText, maxTokens: number): Article {
   const { meta, body } = clean(source);

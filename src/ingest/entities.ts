@@ -4,13 +4,13 @@
 // kind of answer the question wants?" without parsing text at question time.
 import nlp from 'compromise';
 import type { EntityKind, EntityTags } from '../store/types.js';
+import { DATE, MONEY, NUMBER, PERCENT } from '../text/quantities.js';
 
-const MONTH = '(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)';
 const PATTERNS: [EntityKind, RegExp][] = [
-  ['date', new RegExp(`\\b(?:${MONTH}\\.?\\s+\\d{1,2}\\b|\\d{1,2}(?:st|nd|rd|th)?\\s+(?:of\\s+)?${MONTH}\\b|(?:1[0-9]|20)\\d{2}s?\\b|${MONTH}\\b|(?:mon|tues|wednes|thurs|fri|satur|sun)day\\b|\\d{1,2}(?:st|nd|rd|th)\\s+centur(?:y|ies)\\b|\\b\\d{1,2}/\\d{1,2}/\\d{2,4}\\b|(?:yesterday|today|tomorrow)\\b)`, 'gi')],
-  ['money', /(?:[$€£¥₫]\s?\d[\d,.]*(?:\s?(?:million|billion|trillion|[mbk]n?)\b)?|\b\d[\d,.]*\s?(?:million |billion |trillion )?(?:dollars|euros|pounds|yen|yuan|dong|usd|eur|gbp|vnd)\b)/gi],
-  ['percent', /\b\d[\d,.]*\s?(?:%|per ?cent\b|percentage points?\b)/gi],
-  ['number', /\b\d[\d,.]*\b|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand|million|billion|dozen|dozens|hundreds|thousands|millions)\b/gi],
+  ['date', new RegExp(DATE, 'gi')],
+  ['money', new RegExp(MONEY, 'giu')],
+  ['percent', new RegExp(PERCENT, 'gi')],
+  ['number', new RegExp(NUMBER, 'gi')],
 ];
 
 function count(kind: EntityKind, n: number, into: EntityTags): void {

@@ -23,6 +23,14 @@ export const ABSTAIN_FEATURES = [
   'hasNames',
   'unknown',
   'terms',
+  'sentence',
+  'typedMeaning',
+  'residual',
+  'residualSentence',
+  'stated',
+  'detail',
+  'detailArticle',
+  'typedDetail',
 ] as const;
 
 const at = (name: (typeof FEATURES)[number]) => FEATURES.indexOf(name);
@@ -66,6 +74,25 @@ export function abstainFeatures(q: QuestionInfo, ranked: readonly (readonly numb
     hasNames: q.names.length ? 1 : 0,
     unknown: all > 0 ? unknown / all : 0,
     terms: Math.log1p(q.terms.length),
+    sentence: f('sentence'),
+    typedMeaning: f('typedMeaning'),
+    residual: f('residual'),
+    residualSentence: f('residualSentence'),
+    // The answer stated in the question's own words in one of the best three: answered whatever else says.
+    stated: Math.max(0, ...ranked.slice(0, 3).map((x) => x[at('stated')])),
+    detail: f('detail'),
+    // The sentence nearest what is asked among the best five (an article's other passages included).
+    detailArticle: Math.max(0, ...ranked.slice(0, 5).map((x) => x[at('detail')])),
+    typedDetail: Math.max(0, ...ranked.slice(0, 5).map((x) => x[at('typedDetail')])),
   };
   return ABSTAIN_FEATURES.map((k) => values[k]);
+}
+
+/** What says whether a quote after the first bears on the question too (search.ts, worthShowing). */
+export const FOLLOW_FEATURES = ['score', 'gap', 'rank', 'stated', 'residualSentence', 'sentenceRel'] as const;
+
+/** `scores`/`ranked` as for abstainFeatures; `i`: the quote's place among them (1 = second). */
+export function followFeatures(ranked: readonly (readonly number[])[], scores: readonly number[], i: number): number[] {
+  const f = ranked[i];
+  return [scores[i], scores[0] - scores[i], i, f[at('stated')], f[at('residualSentence')], f[at('sentenceRel')]];
 }

@@ -16,14 +16,21 @@ export interface LinearModel {
   bias: number;
 }
 
-export interface AbstainModel extends LinearModel {
+/** A linear output over a hidden layer of tanh units (absent: over the standardised features themselves). */
+export interface MlpModel extends LinearModel {
+  hidden?: { weights: number[][]; bias: number[] };
+}
+
+export interface AbstainModel extends MlpModel {
   /** Answer when the model's probability is at least this. */
   threshold: number;
 }
 
 export interface Models {
-  ranker: LinearModel | null;
+  ranker: MlpModel | null;
   abstain: AbstainModel | null;
+  /** Whether a quote after the first bears on the question enough to be shown (absent: all are shown). */
+  follow?: AbstainModel | null;
   /** How they were made and what cross-validation measured (for the record; not used at run time). */
   trained?: unknown;
 }
@@ -31,8 +38,20 @@ export interface Models {
 /** Where `scripts/train-ranker.ts` writes the models (run from the sources, never from the bundle). */
 export const MODEL_FILE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'model.json');
 
-export function models(): Models {
-  return shipped as Models;
+/** The models for each embedding model they were trained with, and which set serves any other model. */
+export interface ModelFile {
+  default: string;
+  byModel: Record<string, Models>;
+}
+
+/**
+ * The learned models for questions embedded by `embeddingModel`: cosines mean different things to
+ * different embedding models, so each measured one has its own; a pretrained model that could not be
+ * measured here gets those of the default (pretrained) one.
+ */
+export function models(embeddingModel?: string): Models {
+  const file = shipped as unknown as ModelFile;
+  return file.byModel[embeddingModel ?? file.default] ?? file.byModel[file.default];
 }
 
 /** w·standardised(x) + b. `x` is in the model's feature order. */
@@ -43,3 +62,20 @@ export function linear(m: LinearModel, x: readonly number[]): number {
 }
 
 export const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
+
+/** The model's score for `x` (in its feature order): linear, through its hidden layer if it has one. */
+export function score(m: MlpModel, x: readonly number[]): number {
+  if (!m.hidden) return linear(m, x);
+  let out = m.bias;
+  m.hidden.weights.forEach((w, j) => {
+    let a = m.hidden!.bias[j];
+    for (let i = 0; i < w.length; i++) a += w[i] * ((x[i] - m.mean[i]) / (m.std[i] || 1));
+    out += m.weights[j] * Math.tanh(a);
+  });
+  return out;
+}
+
+/** The model's probability for `x`: the logistic function of its score. */
+export function probability(m: MlpModel, x: readonly number[]): number {
+  return sigmoid(score(m, x));
+}

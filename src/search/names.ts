@@ -62,3 +62,13 @@ export function questionNames(question: string): string[] {
   for (const m of question.match(ACRONYM) ?? []) names.add(m);
   return [...names].filter((n) => n.length > 1);
 }
+
+/** The question with its proper names taken out, or null when it has none (or nothing is left). */
+export function withoutNames(question: string): string | null {
+  const names = questionNames(question).sort((a, b) => b.length - a.length);
+  if (!names.length) return null;
+  let rest = question;
+  for (const n of names) rest = rest.split(n).join(' ');
+  rest = rest.replace(/\s+['’]s\b/g, ' ').replace(/\s+/g, ' ').trim();
+  return (rest.match(/\p{L}{3,}/gu) ?? []).length >= 2 ? rest : null;
+}

@@ -31,6 +31,8 @@ export interface Query {
 
 export interface Retrieved {
   candidates: Candidate[];
+  /** The question's vector. */
+  vector: Float32Array;
   rarity: Rarity;
   /** Which question terms each candidate's article holds (title and text). */
   articleTerms: Map<number, Set<string>>;
@@ -83,5 +85,5 @@ export async function retrieve(store: Store, scope: Scope, query: Query, depth: 
       denseRank: denseRank.get(id) ?? null,
     });
   }
-  return { candidates, rarity, articleTerms, sentenceTerms };
+  return { candidates, vector, rarity, articleTerms, sentenceTerms };
 }

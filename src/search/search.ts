@@ -4,14 +4,14 @@
 // abstention model then decides whether the best passage answers at all.
 import type { Embedder } from '../embed/model.js';
 import type { ArticleRecord, Scope, Store } from '../store/types.js';
-import { abstainFeatures } from './abstain.js';
-import { expectedType } from './answer-type.js';
+import { ABSTAIN_FEATURES, abstainFeatures, followFeatures } from './abstain.js';
+import { expectedType, qualifiedTerms, typeWords } from './answer-type.js';
 import { featuresOf, type QuestionInfo } from './features.js';
 import { fuse, FUSION, type Fused } from './fuse.js';
 import type { Rarity } from './keyword.js';
-import { linear, models, sigmoid, type Models } from './model.js';
+import { models, probability, score, sigmoid, type AbstainModel, type Models } from './model.js';
 import { evidenceOf, isAnswerable, RANK_DEFAULTS, selectPassages, type Evidence } from './rank.js';
-import { questionNames } from './names.js';
+import { questionNames, withoutNames } from './names.js';
 import { retrieve } from './retrieve.js';
 import { analyze } from '../text/terms.js';
 
@@ -23,6 +23,10 @@ export interface SearchResult {
   confidence: number | null;
   /** The passages worth quoting, best first, whether or not the answer is given. */
   selected: Fused[];
+  /** How many of `selected` to show at first: the best, and each after it that bears on the question too. */
+  shown: number;
+  /** The cosine of the question with each sentence of the re-ranked passages, by passage id. */
+  sentenceCosines: ReadonlyMap<number, readonly number[]>;
   /** Everything, best first: the re-ranked top, then the rest as fused. */
   ranking: Fused[];
   rarity: Rarity;
@@ -58,6 +62,8 @@ function questionInfo(question: string, rarity: Rarity): QuestionInfo {
     rarity,
     names: questionNames(question).map((n) => [...new Set(analyze(n))]).filter((n) => n.length),
     type: expectedType(question),
+    typeWords: typeWords(question),
+    qualified: qualifiedTerms(question),
     words: new Set(question.toLowerCase().match(/[\p{L}\p{N}'’-]+/gu)?.map((w) => w.replace(/['’]s$/, '')) ?? []),
   };
 }
@@ -67,14 +73,22 @@ export async function search(store: Store, embedder: Embedder, scope: Scope, que
   // onnxruntime runs the model on this thread: the question is embedded after the keyword query is on its
   // way to the side thread, which starts on it meanwhile.
   const query = { terms, embed: () => embedder.embedQuery(question), type: expectedType(question) };
-  const { candidates, rarity, articleTerms, sentenceTerms } = await retrieve(store, scope, query, opts.depth ?? SEARCH_DEPTH);
+  const { candidates, vector, rarity, articleTerms, sentenceTerms } = await retrieve(store, scope, query, opts.depth ?? SEARCH_DEPTH);
   let ranking = fuse(candidates, opts.denseWeight ?? embedder.preset.denseWeight, opts.fusion ?? FUSION);
-  const m = opts.models ?? models();
+  const m = opts.models ?? models(embedder.modelId);
   const head = ranking.slice(0, RERANK_DEPTH);
-  const [articles, before] = await Promise.all([
+  // The question without its names ("How much debt does Vostrel Holdings carry?" → "How much debt does
+  // carry?"): which sentence speaks of what is asked, whoever it is about. Invented or rare names weigh
+  // heavily in a sentence vector, so that the sentence naming the subject looks near whatever is asked.
+  const detail = withoutNames(question);
+  const detailVector = detail ? await embedder.embedQuery(detail) : null;
+  const ids = head.map((f) => f.id);
+  const [articles, before, sentenceCosines, detailCosines] = await Promise.all([
     store.articlesById([...new Set(head.map((f) => f.passage.articleId))]),
     // An article's passages are stored in order, one id after another: the one before has the id before.
     store.passageTerms(head.map((f) => f.id - 1)),
+    store.sentenceSimilarity(ids, vector),
+    detailVector ? store.sentenceSimilarity(ids, detailVector) : null,
   ]);
   const q = questionInfo(question, rarity);
   const titles = new Map([...articles.values()].map((a) => [a.id, a.title]));
@@ -82,11 +96,11 @@ export async function search(store: Store, embedder: Embedder, scope: Scope, que
     const p = before.get(f.id - 1);
     return p && p.articleId === f.passage.articleId ? [[f.id, p.terms] as const] : [];
   }));
-  const feats = featuresOf(head, q, { articleTerms, titles, previous, sentenceTerms }).map((f) => f.values);
+  const feats = featuresOf(head, q, { articleTerms, titles, previous, sentenceTerms, sentenceCosines, detailCosines: detailCosines ?? sentenceCosines }).map((f) => f.values);
   let scores = head.map((f) => f.score);
   if (m.ranker && head.length) {
     const ranker = m.ranker;
-    const order = head.map((f, i) => ({ f, x: feats[i], s: linear(ranker, feats[i]) })).sort((a, b) => b.s - a.s || a.f.id - b.f.id);
+    const order = head.map((f, i) => ({ f, x: feats[i], s: score(ranker, feats[i]) })).sort((a, b) => b.s - a.s || a.f.id - b.f.id);
     ranking = [...order.map((o) => ({ ...o.f, score: sigmoid(o.s) })), ...ranking.slice(RERANK_DEPTH)];
     feats.splice(0, feats.length, ...order.map((o) => o.x));
     scores = order.map((o) => o.s);
@@ -96,21 +110,43 @@ export async function search(store: Store, embedder: Embedder, scope: Scope, que
   const abstain = abstainFeatures(q, feats, scores);
   let answered: boolean;
   let confidence: number | null = null;
+  // An answer stated in the question's own words (its names, its words, the kind of thing it asks for, in
+  // one sentence of one of the best passages) is never withheld, whatever the model makes of the rest.
+  const stated = abstain[ABSTAIN_FEATURES.indexOf('stated')] > 0;
   if (m.abstain && top) {
-    confidence = sigmoid(linear(m.abstain, abstain));
-    answered = confidence >= m.abstain.threshold && evidence.terms > 0;
+    confidence = probability(m.abstain, abstain);
+    answered = (stated || confidence >= m.abstain.threshold) && evidence.terms > 0;
   } else {
     answered = isAnswerable(evidence, opts.rank);
   }
+  const selected = selectPassages(ranking, k, opts.rank);
+  const position = new Map(ranking.slice(0, scores.length).map((f, i) => [f.id, i]));
   return {
     terms,
     answered,
     evidence,
     confidence,
-    selected: selectPassages(ranking, k, opts.rank),
+    selected,
+    shown: m.follow ? worthShowing(m.follow, selected, position, scores, feats) : selected.length,
     ranking,
     rarity,
     articles,
+    sentenceCosines,
     features: { question: q, candidates: feats, abstain },
   };
+}
+
+/**
+ * How many of the selected passages to show: the first always, then each that the follow-up model judges
+ * to bear on the question too (an answer in it, or the answer's article speaking of the question's subject;
+ * scripts/train-ranker.ts), stopping at the first that does not.
+ */
+function worthShowing(model: AbstainModel, selected: readonly Fused[], position: ReadonlyMap<number, number>, scores: readonly number[], feats: readonly (readonly number[])[]): number {
+  let n = Math.min(1, selected.length);
+  for (; n < selected.length; n++) {
+    const i = position.get(selected[n].id);
+    if (i === undefined) break; // beyond the re-ranked head: not judged, not shown at first
+    if (probability(model, followFeatures(feats, scores, i)) < model.threshold) break;
+  }
+  return n;
 }

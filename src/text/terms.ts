@@ -1,8 +1,34 @@
 // The keyword side's idea of a word: folded (case, diacritics), initialisms joined (U.S. → us),
-// stopwords dropped, Porter-stemmed (talks/talk, agreed/agree). Used for indexing, queries and highlights.
+// stopwords dropped, irregular forms taken back to their base (drew → draw, led → lead, children → child:
+// WordNet's exception lists, from npm wink-lexicon), Porter-stemmed (talks/talk, agreed/agree). Used for
+// indexing, queries and highlights.
+import { createRequire } from 'node:module';
 import { stemmer } from 'stemmer';
 import { fold } from './normalize.js';
 import { STOPWORDS } from './stopwords.js';
+
+const require = createRequire(import.meta.url);
+/** Irregular form → base form (WordNet's verb.exc and noun.exc). */
+const IRREGULAR: Readonly<Record<string, string>> = {
+  ...(require('wink-lexicon/src/wn-noun-exceptions.js') as Record<string, string>),
+  ...(require('wink-lexicon/src/wn-verb-exceptions.js') as Record<string, string>),
+};
+/** Base-form stem → the irregular forms that stem to it ("draw" → drew, drawn), made on first use. */
+let irregularByStem: Map<string, string[]> | null = null;
+function irregularFormsOf(stem: string): readonly string[] {
+  if (!irregularByStem) {
+    irregularByStem = new Map();
+    for (const [form, base] of Object.entries(IRREGULAR)) {
+      if (!/^\p{L}+$/u.test(form) || !/^\p{L}+$/u.test(base)) continue;
+      const key = stemmer(base);
+      if (stemmer(form) === key) continue;
+      const list = irregularByStem.get(key) ?? [];
+      list.push(form);
+      irregularByStem.set(key, list);
+    }
+  }
+  return irregularByStem.get(stem) ?? [];
+}
 
 const INITIALISM = /\b(?:[a-z]\.)+[a-z]\b\.?/g;
 
@@ -14,7 +40,9 @@ function tokens(text: string): string[] {
 function term(tok: string): string | null {
   if (STOPWORDS.has(tok)) return null;
   if (tok.length === 1 && !/\d/.test(tok)) return null;
-  return /^\p{L}+$/u.test(tok) ? stemmer(tok) : tok;
+  if (!/^\p{L}+$/u.test(tok)) return tok;
+  const base = Object.hasOwn(IRREGULAR, tok) ? IRREGULAR[tok] : tok;
+  return STOPWORDS.has(base) ? null : stemmer(base);
 }
 
 export function analyze(text: string): string[] {
@@ -26,9 +54,12 @@ export function analyze(text: string): string[] {
   return out;
 }
 
-/** What a word that stems to one of `terms` starts with: a Porter stem is the word's prefix but for its last letter. */
+/**
+ * What a word that stems to one of `terms` starts with: a Porter stem is the word's prefix but for its last
+ * letter; an irregular form ("drew" for draw) is its own prefix.
+ */
 function stemPrefixes(terms: readonly string[]): string[] {
-  return [...new Set(terms.map((t) => t.slice(0, Math.max(1, t.length - 1))))];
+  return [...new Set(terms.flatMap((t) => [t.slice(0, Math.max(1, t.length - 1)), ...irregularFormsOf(t)]))];
 }
 
 /**

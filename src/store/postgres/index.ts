@@ -10,6 +10,8 @@ import { migrate } from './schema.js';
 import { decodeSpans, encodeSpans, sentenceSpans } from '../../text/sentences.js';
 import {
   LockBusyError,
+  sentenceCosines,
+  sentencesToBytes,
   StoreError,
   type ArticleRecord,
   type ChangeSet,
@@ -334,11 +336,25 @@ export async function openPostgresStore(opts: PostgresOptions): Promise<Store> {
       const rows = (await query('SELECT id, 1 - (embedding <=> $1) AS cosine FROM passages WHERE id = ANY($2::bigint[])', [toVector(vector), [...ids]])).rows;
       return new Map(rows.map((r) => [Number(r.id), Number(r.cosine)]));
     },
+    async sentenceSimilarity(ids, vector) {
+      const out = new Map<number, number[]>();
+      if (!ids.length) return out;
+      const rows = (
+        await query(
+          `SELECT p.id, v.sentences FROM passages p JOIN meta m ON m.key = 'model_id' JOIN vectors v ON v.model = m.value AND v.hash = p.hash
+           WHERE p.id = ANY($1::bigint[]) AND v.sentences IS NOT NULL`,
+          [[...ids]],
+        )
+      ).rows;
+      for (const r of rows) out.set(Number(r.id), sentenceCosines(r.sentences as Buffer, vector));
+      return out;
+    },
     async cachedVectors(modelId, hashes) {
       const out = new Map<string, Float32Array>();
       const unique = [...new Set(hashes)];
       for (let i = 0; i < unique.length; i += 5000) {
-        const rows = (await query('SELECT hash, embedding::text AS v FROM vectors WHERE model = $1 AND hash = ANY($2::text[])', [modelId, unique.slice(i, i + 5000)])).rows;
+        // Only complete ones: a vector without its sentence vectors (stored by an older Verbatim) is embedded again.
+        const rows = (await query('SELECT hash, embedding::text AS v FROM vectors WHERE model = $1 AND hash = ANY($2::text[]) AND sentences IS NOT NULL', [modelId, unique.slice(i, i + 5000)])).rows;
         for (const r of rows) out.set(r.hash as string, fromVector(r.v as string));
       }
       return out;
@@ -348,8 +364,9 @@ export async function openPostgresStore(opts: PostgresOptions): Promise<Store> {
       for (let i = 0; i < entries.length; i += 1000) {
         const slice = entries.slice(i, i + 1000);
         await query(
-          'INSERT INTO vectors (model, hash, embedding) SELECT $1, x.h, x.v::vector FROM unnest($2::text[], $3::text[]) AS x(h, v) ON CONFLICT DO NOTHING',
-          [modelId, slice.map(([h]) => h), slice.map(([, v]) => toVector(v))],
+          `INSERT INTO vectors (model, hash, embedding, sentences) SELECT $1, x.h, x.v::vector, x.s FROM unnest($2::text[], $3::text[], $4::bytea[]) AS x(h, v, s)
+           ON CONFLICT (model, hash) DO UPDATE SET embedding = excluded.embedding, sentences = excluded.sentences WHERE vectors.sentences IS NULL`,
+          [modelId, slice.map(([h]) => h), slice.map(([, v]) => toVector(v.vector)), slice.map(([, v]) => sentencesToBytes(v.sentences))],
         );
       }
     },

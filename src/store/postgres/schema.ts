@@ -79,6 +79,10 @@ const MIGRATIONS: string[] = [
   `
   ALTER TABLE passages ADD COLUMN sentences text;
   `,
+  // 3: each passage's sentence vectors beside its vector (int8, as in the embedded store).
+  `
+  ALTER TABLE vectors ADD COLUMN sentences bytea;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

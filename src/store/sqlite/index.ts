@@ -15,8 +15,11 @@ import { importLegacy } from './legacy.js';
 import { decodeSpans, encodeSpans, sentenceSpans } from '../../text/sentences.js';
 import {
   bytesToVector,
+  sentenceCosines,
+  sentencesToBytes,
   StoreError,
   vectorToBytes,
+  type VectorRecord,
   type ArticleRecord,
   type ChangeSet,
   type CheckReport,
@@ -243,7 +246,10 @@ export async function openSqliteStore(opts: SqliteOptions): Promise<Store> {
     // CROSS JOIN fixes the loop order: look up the few ids asked for, never scan every vector.
     vectorsOf: r.prepare(`SELECT p.id, v.vector FROM json_each(@ids) j CROSS JOIN passages p ON p.id = j.value
       CROSS JOIN vectors v ON v.model = @model AND v.hash = p.hash`),
-    cached: r.prepare('SELECT hash, vector FROM vectors WHERE model = ? AND hash IN (SELECT value FROM json_each(?))'),
+    sentencesOf: r.prepare(`SELECT p.id, v.sentences FROM json_each(@ids) j CROSS JOIN passages p ON p.id = j.value
+      CROSS JOIN vectors v ON v.model = @model AND v.hash = p.hash`),
+    // Only complete ones: a vector without its sentence vectors (stored by an older Verbatim) is embedded again.
+    cached: r.prepare('SELECT hash, vector FROM vectors WHERE model = ? AND hash IN (SELECT value FROM json_each(?)) AND sentences IS NOT NULL'),
     head: r.prepare('SELECT COALESCE(MAX(seq), 0) AS seq FROM changes'),
     oldest: r.prepare('SELECT MIN(seq) AS seq FROM changes'),
     changesSince: r.prepare('SELECT seq, library_id, passage_id, op FROM changes WHERE seq > ? ORDER BY seq'),
@@ -475,7 +481,9 @@ export async function openSqliteStore(opts: SqliteOptions): Promise<Store> {
     touch: w.prepare('UPDATE articles SET mtime_ms = ? WHERE id = ?'),
     missingVectors: w.prepare('SELECT COUNT(*) AS n FROM passages p WHERE p.article_id = ? AND NOT EXISTS (SELECT 1 FROM vectors v WHERE v.model = ? AND v.hash = p.hash)'),
     gcVector: w.prepare('DELETE FROM vectors WHERE model = ? AND hash = ? AND NOT EXISTS (SELECT 1 FROM passages WHERE hash = ?)'),
-    cacheVector: w.prepare('INSERT OR IGNORE INTO vectors (model, hash, vector) VALUES (?, ?, ?)'),
+    // A vector stored before sentence vectors existed (NULL) is completed; any other stays as it is.
+    cacheVector: w.prepare(`INSERT INTO vectors (model, hash, vector, sentences) VALUES (?, ?, ?, ?)
+      ON CONFLICT (model, hash) DO UPDATE SET vector = excluded.vector, sentences = excluded.sentences WHERE vectors.sentences IS NULL`),
     libraryArticles: w.prepare('SELECT a.id FROM articles a JOIN libraries l ON l.id = a.library_id WHERE l.key = ?'),
     deleteLibrary: w.prepare('DELETE FROM libraries WHERE key = ?'),
     changeCount: w.prepare('SELECT COUNT(*) AS n, COALESCE(MAX(seq), 0) AS head FROM changes'),
@@ -608,8 +616,8 @@ export async function openSqliteStore(opts: SqliteOptions): Promise<Store> {
     wq.pruneChanges.run(Math.min(oldestSaved, head - CHANGE_LOG_KEEP));
   }
 
-  const cacheTx = w.transaction((modelId: string, vectors: ReadonlyMap<string, Float32Array>) => {
-    for (const [hash, v] of vectors) wq.cacheVector.run(modelId, hash, vectorToBytes(v));
+  const cacheTx = w.transaction((modelId: string, vectors: ReadonlyMap<string, VectorRecord>) => {
+    for (const [hash, v] of vectors) wq.cacheVector.run(modelId, hash, vectorToBytes(v.vector), sentencesToBytes(v.sentences));
   });
 
   let closed = false;
@@ -708,6 +716,15 @@ export async function openSqliteStore(opts: SqliteOptions): Promise<Store> {
         let dot = 0;
         for (let i = 0; i < v.length; i++) dot += v[i] * vector[i];
         out.set(row.id, dot);
+      }
+      return out;
+    },
+    async sentenceSimilarity(ids, vector) {
+      const settings = readSettings(r);
+      const out = new Map<number, number[]>();
+      if (!settings || !ids.length) return out;
+      for (const row of q.sentencesOf.all({ model: settings.modelId, ids: JSON.stringify(ids) }) as { id: number; sentences: Buffer | null }[]) {
+        if (row.sentences) out.set(row.id, sentenceCosines(row.sentences, vector));
       }
       return out;
     },

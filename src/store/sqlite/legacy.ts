@@ -53,7 +53,8 @@ export function importLegacy(dir: string, db: Database.Database): string | null 
       }
       note(`imported ${n} vectors`);
     }).immediate();
-    return `Imported ${n} vectors (${manifest.modelId}) from the previous index layout in ${genDir}; nothing will be re-embedded. The old files are left in place and can be deleted.`;
+    // That layout kept no sentence vectors: the next index computes them (each passage embedded once more).
+    return `Imported ${n} vectors (${manifest.modelId}) from the previous index layout in ${genDir}; the next index embeds the passages once more for their sentence vectors. The old files are left in place and can be deleted.`;
   } catch (err) {
     note(`not imported: ${(err as Error).message}`);
     return `The previous index layout in ${genDir} could not be imported (${(err as Error).message}); the articles will be embedded again.`;

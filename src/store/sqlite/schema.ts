@@ -123,6 +123,12 @@ const MIGRATIONS: (string | ((db: Database.Database) => void))[] = [
   CREATE VIRTUAL TABLE passages_fts_instances USING fts5vocab(passages_fts, instance);
   CREATE INDEX passages_length ON passages (length);
   `,
+  // 5: each passage's sentence vectors beside its vector (int8, store/types.ts sentencesToBytes): the
+  // reranker compares the question with each sentence of its candidates. NULL for vectors stored before,
+  // which a model change (the usual reason to upgrade) replaces anyway.
+  `
+  ALTER TABLE vectors ADD COLUMN sentences BLOB;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

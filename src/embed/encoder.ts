@@ -1,0 +1,306 @@
+// The encoder at work: WordPiece tokens in (transformers.js's tokenizer), one vector per passage and one
+// per sentence out, from a single run of the ONNX graph (onnxruntime-node, the runtime under
+// transformers.js). A sentence's vector is the mean of its tokens' output states within the passage, so it
+// is read in the context of its passage and costs nothing beyond the passage's own run.
+//
+// Passages are embedded on worker threads, one per core, each with a single-threaded session: on two cores
+// that is 1.6× the throughput of one session using both (small batches of similar length keep padding and
+// the attention's memory traffic low), and the main thread stays free to answer questions while an index
+// is built. Questions are embedded on the main thread (a few milliseconds). If the threads cannot start,
+// the main thread does the work: slower, never wrong.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
+import type * as Ort from 'onnxruntime-node';
+import { sentenceSpans, type Span } from '../text/sentences.js';
+
+export interface Embedded {
+  /** The passage's unit vector. */
+  vector: Float32Array;
+  /** One unit vector per sentence of the text (text/sentences.ts), in order. */
+  sentences: Float32Array[];
+}
+
+/** Token ids of a run of texts, packed for a worker: each item's ids and its sentences' token spans. */
+export interface Packed {
+  ids: Int32Array;
+  lengths: Int32Array;
+  /** [start, end) of each sentence within its item's ids, items one after another. */
+  spans: Int32Array;
+  spanCounts: Int32Array;
+}
+
+/**
+ * Runs one batch and pools it: for each item, its mean (or first-token) vector, then one mean vector per
+ * sentence span, all L2-normalised, concatenated. Self-contained (no imports, no closures) because its
+ * source is also what the worker threads run.
+ */
+export async function encodeBatch(ort: typeof Ort, session: Ort.InferenceSession, batch: Packed, cls: boolean): Promise<Float32Array> {
+  const n = batch.lengths.length;
+  let width = 0;
+  for (let i = 0; i < n; i++) width = Math.max(width, batch.lengths[i]);
+  const ids = new BigInt64Array(n * width);
+  const mask = new BigInt64Array(n * width);
+  for (let i = 0, at = 0; i < n; i++) {
+    for (let j = 0; j < batch.lengths[i]; j++) {
+      ids[i * width + j] = BigInt(batch.ids[at + j]);
+      mask[i * width + j] = 1n;
+    }
+    at += batch.lengths[i];
+  }
+  const feeds: Record<string, Ort.Tensor> = {};
+  for (const name of session.inputNames) {
+    if (name === 'input_ids') feeds[name] = new ort.Tensor('int64', ids, [n, width]);
+    else if (name === 'attention_mask') feeds[name] = new ort.Tensor('int64', mask, [n, width]);
+    else if (name === 'token_type_ids') feeds[name] = new ort.Tensor('int64', new BigInt64Array(n * width), [n, width]);
+  }
+  const result = await session.run(feeds);
+  const hidden = (result.last_hidden_state ?? result.token_embeddings ?? Object.values(result)[0]) as Ort.Tensor;
+  const h = hidden.data as Float32Array;
+  const dims = hidden.dims[2];
+  let vectors = n;
+  for (let i = 0; i < n; i++) vectors += batch.spanCounts[i];
+  const out = new Float32Array(vectors * dims);
+  let o = 0;
+  const mean = (item: number, from: number, to: number) => {
+    const v = out.subarray(o * dims, (o + 1) * dims);
+    for (let j = from; j < to; j++) {
+      const row = (item * width + j) * dims;
+      for (let k = 0; k < dims; k++) v[k] += h[row + k];
+    }
+    let norm = 0;
+    for (let k = 0; k < dims; k++) norm += v[k] * v[k];
+    norm = Math.sqrt(norm) || 1;
+    for (let k = 0; k < dims; k++) v[k] /= norm;
+    o++;
+  };
+  for (let i = 0, s = 0; i < n; i++) {
+    if (cls) mean(i, 0, 1);
+    else mean(i, 0, batch.lengths[i]);
+    for (let c = 0; c < batch.spanCounts[i]; c++, s += 2) mean(i, batch.spans[s], Math.max(batch.spans[s] + 1, batch.spans[s + 1]));
+  }
+  return out;
+}
+
+interface Tokenizer {
+  encode(text: string, pair?: string | null, opts?: { add_special_tokens?: boolean }): number[];
+}
+
+export interface EncoderSpec {
+  /** The folder with tokenizer.json and tokenizer_config.json. */
+  dir: string;
+  /** The ONNX graph. */
+  model: string;
+  maxTokens: number;
+  pooling: 'mean' | 'cls';
+  /** Worker threads for passages (0: embed on the main thread). Default: one per core. */
+  threads?: number;
+}
+
+export interface Encoder {
+  dims: number;
+  /** Batches embedded so far on the worker threads and on the calling thread. */
+  stats: { threaded: number; here: number };
+  /** Unit vectors for each text and each of its sentences; `prefix` (a model's passage instruction) goes before the first. */
+  embed(texts: string[], opts?: { prefix?: string; sentences?: boolean; onProgress?: (done: number) => void }): Promise<Embedded[]>;
+  close(): Promise<void>;
+}
+
+async function loadTokenizer(dir: string, maxTokens: number): Promise<Tokenizer> {
+  // transformers.js's tokenizers alone: half the load time of the whole library, which start-up waits for.
+  const { AutoTokenizer } = (await import('@xenova/transformers/src/tokenizers.js' as string)) as typeof import('@xenova/transformers');
+  const json = JSON.parse(fs.readFileSync(path.join(dir, 'tokenizer.json'), 'utf8')) as unknown;
+  const config = JSON.parse(fs.readFileSync(path.join(dir, 'tokenizer_config.json'), 'utf8')) as { tokenizer_class?: string };
+  const mapping = (AutoTokenizer as unknown as { TOKENIZER_CLASS_MAPPING: Record<string, new (j: unknown, c: unknown) => Tokenizer> }).TOKENIZER_CLASS_MAPPING;
+  const Cls = mapping[(config.tokenizer_class ?? 'BertTokenizer').replace(/Fast$/, '')] ?? mapping.BertTokenizer;
+  return new Cls(json, { ...config, model_max_length: maxTokens });
+}
+
+const BATCH_ITEMS = 4;
+const BATCH_TOKENS = 1024;
+
+const WORKER = `
+  const { parentPort, workerData } = require('node:worker_threads');
+  const ort = require(workerData.ort);
+  // The function's source may come from tsx, whose output names functions through this helper.
+  globalThis.__name = (f) => f;
+  const encodeBatch = (0, eval)('(' + workerData.encodeBatch + ')');
+  const ready = ort.InferenceSession.create(workerData.model, { intraOpNumThreads: 1, interOpNumThreads: 1, graphOptimizationLevel: 'all' });
+  ready.then(() => parentPort.postMessage({ ready: true }), (e) => parentPort.postMessage({ failed: String((e && e.message) || e) }));
+  parentPort.on('message', async (m) => {
+    try {
+      const out = await encodeBatch(ort, await ready, m.batch, workerData.cls);
+      parentPort.postMessage({ id: m.id, out }, [out.buffer]);
+    } catch (e) {
+      parentPort.postMessage({ id: m.id, error: String((e && e.message) || e) });
+    }
+  });`;
+
+interface Thread {
+  worker: Worker;
+  busy: number;
+  alive: boolean;
+  calls: Map<number, { resolve: (v: Float32Array) => void; reject: (e: Error) => void }>;
+}
+
+/** Loads the tokenizer and the graph; passage batches go to worker threads started on first use. */
+export async function loadEncoder(spec: EncoderSpec): Promise<Encoder> {
+  const mod = (await import('onnxruntime-node')) as unknown as typeof Ort & { default?: typeof Ort };
+  const ort = mod.default ?? mod;
+  const [tokenizer, session] = await Promise.all([
+    loadTokenizer(spec.dir, spec.maxTokens),
+    ort.InferenceSession.create(spec.model, { intraOpNumThreads: 1, interOpNumThreads: 1, graphOptimizationLevel: 'all' }),
+  ]);
+  const cls = spec.pooling === 'cls';
+  // The special tokens around a text, as the tokenizer's template adds them ([CLS] … [SEP] for BERT).
+  const bare = tokenizer.encode('a', null, { add_special_tokens: false });
+  const full = tokenizer.encode('a');
+  const at = full.indexOf(bare[0]);
+  const head = full.slice(0, at);
+  const tail = full.slice(at + bare.length);
+  const room = spec.maxTokens - head.length - tail.length;
+
+  function tokenize(text: string, sentences: boolean, prefix = ''): { ids: number[]; spans: number[] } {
+    const limit = head.length + room;
+    const ids = [...head, ...(prefix ? tokenizer.encode(prefix, null, { add_special_tokens: false }) : [])].slice(0, limit);
+    const spans: number[] = [];
+    const pieces: Span[] = sentences ? sentenceSpans(text) : [];
+    // Sentence by sentence: BERT's tokenizer splits at spaces first, so this gives the text's own tokens.
+    for (const p of pieces.length ? pieces : [{ start: 0, end: text.length }]) {
+      const start = ids.length;
+      ids.push(...tokenizer.encode(text.slice(p.start, p.end), null, { add_special_tokens: false }).slice(0, Math.max(0, limit - ids.length)));
+      // A sentence cut off entirely by the limit is read as the passage it belongs to.
+      spans.push(...(start < ids.length ? [start, ids.length] : [head.length, Math.max(head.length + 1, ids.length)]));
+    }
+    ids.push(...tail);
+    return { ids, spans: sentences ? spans : [] };
+  }
+
+  function pack(items: { ids: number[]; spans: number[] }[]): Packed {
+    return {
+      ids: Int32Array.from(items.flatMap((i) => i.ids)),
+      lengths: Int32Array.from(items.map((i) => i.ids.length)),
+      spans: Int32Array.from(items.flatMap((i) => i.spans)),
+      spanCounts: Int32Array.from(items.map((i) => i.spans.length / 2)),
+    };
+  }
+
+  const probe = await encodeBatch(ort, session, pack([tokenize('dimension probe', false)]), cls);
+  const dims = probe.length;
+
+  // ——— worker threads ———
+  const require = createRequire(import.meta.url);
+  const wanted = spec.threads ?? Math.max(1, Math.min(4, os.availableParallelism?.() ?? os.cpus().length));
+  let threads: Promise<Thread[]> | null = null;
+  let nextId = 0;
+  const stats = { threaded: 0, here: 0 };
+  function startThreads(): Promise<Thread[]> {
+    threads ??= Promise.all(
+      Array.from({ length: wanted }, () => new Promise<Thread | null>((resolve) => {
+        let worker: Worker;
+        try {
+          worker = new Worker(WORKER, { eval: true, workerData: { ort: require.resolve('onnxruntime-node'), model: spec.model, cls, encodeBatch: encodeBatch.toString() } });
+        } catch {
+          resolve(null);
+          return;
+        }
+        const t: Thread = { worker, busy: 0, alive: true, calls: new Map() };
+        worker.on('message', (m: { ready?: boolean; failed?: string; id?: number; out?: Float32Array; error?: string }) => {
+          if (m.ready) {
+            if (t.busy === 0) worker.unref();
+            return resolve(t);
+          }
+          if (m.failed !== undefined) {
+            void worker.terminate();
+            return resolve(null);
+          }
+          const call = t.calls.get(m.id!);
+          if (!call) return;
+          t.calls.delete(m.id!);
+          if (--t.busy === 0) worker.unref(); // an idle thread must not keep the process alive
+          if (m.out) call.resolve(m.out);
+          else call.reject(new Error(m.error ?? 'the embedding thread failed'));
+        });
+        const fail = (e: Error) => {
+          t.alive = false;
+          resolve(null);
+          for (const c of t.calls.values()) c.reject(e);
+          t.calls.clear();
+        };
+        worker.on('error', fail);
+        worker.on('exit', () => fail(new Error('the embedding thread stopped')));
+      })),
+    ).then((ts) => ts.filter((t): t is Thread => t !== null));
+    return threads;
+  }
+
+  async function runBatch(batch: Packed, pool: Thread[]): Promise<Float32Array> {
+    const t = pool.filter((x) => x.alive).sort((a, b) => a.busy - b.busy)[0];
+    if (!t) {
+      stats.here++;
+      return encodeBatch(ort, session, batch, cls);
+    }
+    const id = nextId++;
+    if (t.busy++ === 0) t.worker.ref(); // a call in flight keeps the process alive until it is answered
+    try {
+      const out = await new Promise<Float32Array>((resolve, reject) => {
+        t.calls.set(id, { resolve, reject });
+        t.worker.postMessage({ id, batch });
+      });
+      stats.threaded++;
+      return out;
+    } catch {
+      stats.here++;
+      return encodeBatch(ort, session, batch, cls); // the thread failed: this batch is done here
+    }
+  }
+
+  return {
+    dims,
+    stats,
+    async embed(texts, opts = {}) {
+      const sentences = opts.sentences ?? true;
+      const tokens = texts.map((t) => tokenize(t, sentences, opts.prefix));
+      // Similar lengths together: less padding.
+      const order = texts.map((_, i) => i).sort((a, b) => tokens[a].ids.length - tokens[b].ids.length);
+      const batches: number[][] = [];
+      for (const i of order) {
+        const last = batches[batches.length - 1];
+        const width = Math.max(tokens[i].ids.length, ...(last ?? []).map((j) => tokens[j].ids.length));
+        if (last && last.length < BATCH_ITEMS && width * (last.length + 1) <= BATCH_TOKENS) last.push(i);
+        else batches.push([i]);
+      }
+      const pool = texts.length > 8 && wanted > 0 ? await startThreads() : [];
+      const result = new Array<Embedded>(texts.length);
+      let done = 0;
+      let next = 0;
+      const lanes = Math.max(1, pool.length * 2);
+      await Promise.all(
+        Array.from({ length: lanes }, async () => {
+          while (next < batches.length) {
+            const b = batches[next++];
+            const out = await runBatch(pack(b.map((i) => tokens[i])), pool);
+            let o = 0;
+            for (const i of b) {
+              const at = (k: number) => out.slice((o + k) * dims, (o + k + 1) * dims);
+              const count = tokens[i].spans.length / 2;
+              result[i] = { vector: at(0), sentences: Array.from({ length: count }, (_, k) => at(k + 1)) };
+              o += 1 + count;
+            }
+            done += b.length;
+            opts.onProgress?.(done);
+          }
+        }),
+      );
+      return result;
+    },
+    async close() {
+      const pool = threads ? await threads : [];
+      threads = null;
+      await Promise.all(pool.map((t) => t.worker.terminate()));
+    },
+  };
+}
+
