@@ -13,7 +13,7 @@ const common = {
   env: { ALLOW_REMOTE_MODELS: 'false' },
 };
 
-export const POSTGRES_PASS = ['test/store.test.ts', 'test/processes.e2e.test.ts', 'test/index.test.ts', 'test/retrieval.test.ts', 'test/cli.test.ts', 'test/bot.e2e.test.ts', 'test/libraries.e2e.test.ts'];
+export const POSTGRES_PASS = ['test/store.test.ts', 'test/processes.e2e.test.ts', 'test/index.test.ts', 'test/retrieval.test.ts', 'test/cli.test.ts', 'test/bot.e2e.test.ts', 'test/libraries.e2e.test.ts', 'test/web.e2e.test.ts', 'test/feeds-bot.e2e.test.ts'];
 
 export default defineConfig({
   test: {

@@ -16,13 +16,16 @@ const ready = performance.now();
 const store = engine.store;
 const questions: string[] = [];
 for await (const line of readline.createInterface({ input: process.stdin })) if (line.trim()) questions.push(line.trim());
-for (const q of questions.slice(0, 20)) await ask(engine, q, { scope }); // warm-up
+for (const q of questions.slice(0, 20)) await ask(engine, `${q} (warm-up)`, { scope });
 const latencies: number[] = [];
 let answered = 0;
 for (let r = 0; r < runs; r++) {
   for (const q of questions) {
+    // A different question each time (the model remembers the vectors of the last few hundred it embedded):
+    // every latency includes embedding the question.
+    const asked = r ? `${q.replace(/\?*$/, '')}${'?'.repeat(r + 1)}` : q;
     const t = performance.now();
-    const a = await ask(engine, q, { scope });
+    const a = await ask(engine, asked, { scope });
     latencies.push(performance.now() - t);
     if (a.answered) answered++;
   }

@@ -42,6 +42,17 @@ const schema = z.object({
   GUILD_RETENTION_DAYS: z.coerce.number().min(0).max(3650).default(30),
   GUILD_MAX_ARTICLES: z.coerce.number().int().min(1).max(1_000_000).default(500),
   GUILD_MAX_MB: z.coerce.number().positive().max(100_000).default(100),
+  FETCH_ALLOW_HOSTS: z
+    .string()
+    .transform((v) => v.split(/[\s,]+/).map((h) => h.replace(/^\[|\]$/g, '').toLowerCase()).filter(Boolean))
+    .optional(),
+  FETCH_TIMEOUT_S: z.coerce.number().positive().max(600).default(20),
+  FETCH_MAX_MB: z.coerce.number().positive().max(1024).default(5),
+  FETCH_HOST_INTERVAL_MS: z.coerce.number().min(0).max(60_000).default(250),
+  FEED_POLL_MINUTES: z.coerce.number().positive().max(10_080).default(15),
+  FEED_MAX_ENTRIES: z.coerce.number().int().min(1).max(10_000).default(100),
+  GUILD_MAX_FEEDS: z.coerce.number().int().min(0).max(10_000).default(20),
+  GUILD_MAX_FEED_ARTICLES_PER_DAY: z.coerce.number().int().min(0).max(1_000_000).default(200),
 });
 
 export type Config = {
@@ -68,6 +79,17 @@ export type Config = {
   guildRetentionDays: number;
   guildMaxArticles: number;
   guildMaxBytes: number;
+  /** Hosts or addresses fetched even though they are private or local (self-hosters' intranets, tests). */
+  fetchAllowHosts: string[];
+  fetchTimeoutMs: number;
+  fetchMaxBytes: number;
+  /** Least time between two requests to one host. */
+  fetchHostIntervalMs: number;
+  feedPollMs: number;
+  /** Entries read from a feed at each check (the newest). */
+  feedMaxEntries: number;
+  guildMaxFeeds: number;
+  guildMaxFeedArticlesPerDay: number;
 };
 
 export class ConfigError extends Error {}
@@ -104,5 +126,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     guildRetentionDays: e.GUILD_RETENTION_DAYS,
     guildMaxArticles: e.GUILD_MAX_ARTICLES,
     guildMaxBytes: Math.round(e.GUILD_MAX_MB * 1024 * 1024),
+    fetchAllowHosts: e.FETCH_ALLOW_HOSTS ?? [],
+    fetchTimeoutMs: e.FETCH_TIMEOUT_S * 1000,
+    fetchMaxBytes: Math.round(e.FETCH_MAX_MB * 1024 * 1024),
+    fetchHostIntervalMs: e.FETCH_HOST_INTERVAL_MS,
+    feedPollMs: e.FEED_POLL_MINUTES * 60_000,
+    feedMaxEntries: e.FEED_MAX_ENTRIES,
+    guildMaxFeeds: e.GUILD_MAX_FEEDS,
+    guildMaxFeedArticlesPerDay: e.GUILD_MAX_FEED_ARTICLES_PER_DAY,
   };
 }

@@ -7,6 +7,8 @@ import { composeAnswer, type Answer } from './answer/compose.js';
 import { cleanQuestion, questionProblem } from './answer/question.js';
 import { chooseModel, loadEmbedder, missingFiles, presetFor, type Embedder } from './embed/model.js';
 import type { IndexProgress, IndexSummary, UpdateOptions } from './index/update.js';
+import type { PageOutcome, WebPage } from './index/pages.js';
+import { createFetcher, type Fetcher } from './fetch/client.js';
 import { search } from './search/search.js';
 import { openStore } from './store/open.js';
 import { SHARED, type LibraryKey, type Scope, type Store } from './store/types.js';
@@ -15,6 +17,47 @@ export interface Engine {
   config: Config;
   embedder: Embedder;
   store: Store;
+  /** Fetches pages and feeds safely (fetch/client.ts); made on first use. */
+  web?: Fetcher;
+}
+
+/** The engine's fetcher for pages and feeds, made on first use from the configuration. */
+export function webFetcher(engine: Engine): Fetcher {
+  const c = engine.config;
+  engine.web ??= createFetcher({
+    allowHosts: new Set(c.fetchAllowHosts),
+    timeoutMs: c.fetchTimeoutMs,
+    connectTimeoutMs: Math.min(10_000, c.fetchTimeoutMs),
+    maxBytes: c.fetchMaxBytes,
+    hostIntervalMs: c.fetchHostIntervalMs,
+  });
+  return engine.web;
+}
+
+/** Fetches each address and adds its article to a library (see index/pages.ts); every failure is an outcome with its reason. */
+export async function addFromWeb(engine: Engine, library: LibraryKey, addresses: readonly string[], opts: ReindexOptions & { libraryName?: string } = {}): Promise<{ summary: IndexSummary; pages: PageOutcome[] }> {
+  const web = webFetcher(engine);
+  const failed: PageOutcome[] = [];
+  const pages: WebPage[] = [];
+  // A few at a time: requests to one host are spaced by the fetcher anyway.
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(4, addresses.length) }, async () => {
+      while (next < addresses.length) {
+        const address = addresses[next++];
+        try {
+          const r = await web.fetch(address, { accept: 'page', signal: opts.signal });
+          pages.push({ address: r.url, requested: address, bytes: r.body });
+        } catch (err) {
+          failed.push({ address, status: 'skipped', reason: (err as Error).message });
+        }
+      }
+    }),
+  );
+  const limits = library === SHARED ? {} : { maxArticles: engine.config.guildMaxArticles, maxBytes: engine.config.guildMaxBytes };
+  const { addPages } = await import('./index/pages.js');
+  const added = await addPages(updateOptions(engine, opts), library, pages, limits, opts.libraryName);
+  return { summary: added.summary, pages: [...failed, ...added.pages] };
 }
 
 export interface OpenOptions {
@@ -124,6 +167,7 @@ export async function openEngine(config: Config, opts: OpenOptions = {}): Promis
 }
 
 export async function closeEngine(engine: Engine): Promise<void> {
+  await engine.web?.close().catch(() => {});
   await engine.embedder.close();
   await engine.store.close();
 }

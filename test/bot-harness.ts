@@ -35,7 +35,7 @@ export function finalMessage(calls: Call[]): { content?: string; embeds?: any[];
 
 let userSeq = 0;
 
-export async function startHarness(opts: { env?: Record<string, string>; guilds?: string[] } = {}): Promise<Harness> {
+export async function startHarness(opts: { env?: Record<string, string>; guilds?: string[]; feedCheckEveryMs?: number } = {}): Promise<Harness> {
   const fake = new FakeDiscord();
   if (opts.guilds) fake.guilds = opts.guilds;
   await fake.start();
@@ -57,7 +57,7 @@ export async function startHarness(opts: { env?: Record<string, string>; guilds?
   const logFile = path.join(tmp('verbatim-bot-log-'), 'bot.log');
   const engine = openEngine(config, {});
   await engine;
-  const bot = startBot(config, { engine, log: createLogger('info', logFile), limiter: createRateLimiter(5, 30_000) });
+  const bot = startBot(config, { engine, log: createLogger('info', logFile), limiter: createRateLimiter(5, 30_000), feedCheckEveryMs: opts.feedCheckEveryMs });
   await bot.online;
 
   const freshUser = () => `7${String(Date.now() % 1e9).padStart(9, '0')}${String(1000 + ++userSeq).padStart(8, '0')}`;

@@ -33,9 +33,9 @@ describe('the Discord bot', () => {
     const put = fake.calls.find((c) => c.method === 'PUT');
     expect(put?.path).toBe('/applications/100000000000000001/guilds/200000000000000002/commands');
     const names = (put!.body as any[]).map((c) => c.name).sort();
-    expect(names).toEqual(['article', 'ask', 'help', 'reindex', 'sources']);
+    expect(names).toEqual(['article', 'ask', 'feed', 'help', 'reindex', 'sources']);
     for (const c of put!.body as any[]) {
-      if (['article', 'reindex'].includes(c.name)) expect(c.default_member_permissions).toBe('32');
+      if (['article', 'feed', 'reindex'].includes(c.name)) expect(c.default_member_permissions).toBe('32');
     }
     // the fewest intents: guilds, guild messages, message content, direct messages
     expect(fake.identifies[0].intents).toBe(1 + 512 + 32768 + 4096);

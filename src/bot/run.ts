@@ -15,6 +15,7 @@ import { onButton } from './buttons.js';
 import { createClient } from './client.js';
 import type { BotContext } from './context.js';
 import { onJoined, onLeft, sweepRetention } from './libraries.js';
+import { startFeedPoller } from './feeds.js';
 import { createMemory } from './memory.js';
 import { onMessage } from './messages.js';
 import { createRateLimiter, type RateLimiter } from './ratelimit.js';
@@ -43,6 +44,8 @@ export interface StartOptions {
   /** An engine already opened (tests); otherwise one is opened from `config`. */
   engine?: Promise<Engine>;
   limiter?: RateLimiter;
+  /** How often the feeds that are due are checked (default every minute). */
+  feedCheckEveryMs?: number;
   /** How often libraries past their retention period are deleted (default hourly). */
   sweepEveryMs?: number;
 }
@@ -189,6 +192,7 @@ export function startBot(config: Config, opts: StartOptions = {}): RunningBot {
   const sweeper = setInterval(sweep, opts.sweepEveryMs ?? 3600_000);
   sweeper.unref();
   void engine.then(sweep, () => {});
+  const stopPolling = startFeedPoller(ctx, client, opts.feedCheckEveryMs);
 
   const online = new Promise<void>((resolve, reject) => {
     client.once(Events.ClientReady, async (c) => {
@@ -226,6 +230,7 @@ export function startBot(config: Config, opts: StartOptions = {}): RunningBot {
     stop() {
       stopped ??= (async () => {
         clearInterval(sweeper);
+        stopPolling();
         stopping.abort();
         // A write in progress either stops before its commit or finishes it; it is never left half-done.
         if ((await within(queue.then(() => true), STOP_TIMEOUT_MS)) === undefined) log.warn('a write did not finish in time; its commit, if any, is rolled back');

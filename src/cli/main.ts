@@ -11,6 +11,8 @@ import { guildLibrary, LockBusyError, SHARED, StoreError, type LibraryKey } from
 import { renderAnswer } from './render.js';
 import { detailLines, progressReporter, summaryLine } from './progress.js';
 import type { Answer } from '../answer/compose.js';
+import type { PageOutcome } from '../index/pages.js';
+import type { PollResult } from '../feeds/poll.js';
 
 const out = (s: string) => process.stdout.write(s + '\n');
 const err = (s: string) => process.stderr.write(s + '\n');
@@ -211,6 +213,100 @@ program
   });
 
 program
+  .command('add')
+  .description('fetch web pages and add their articles to a library (the shared one by default); a page already there is updated in place')
+  .argument('<urls...>', 'page addresses (http or https)')
+  .option('-l, --library <key>', 'the library: "shared" (default) or a server id', libraryKey)
+  .option('--json', 'print one JSON object per address')
+  .action(async (urls: string[], opts: { library?: LibraryKey[]; json?: boolean }) => {
+    const library = opts.library?.[0] ?? SHARED;
+    const { addFromWeb, closeEngine } = await engineApi();
+    const engine = await open(config(), true);
+    try {
+      const { pages } = await addFromWeb(engine, library, urls, { onStatus: err });
+      for (const p of pages) {
+        if (opts.json) out(JSON.stringify(p));
+        else out(pageLine(p));
+      }
+      if (pages.some((p) => p.status === 'skipped')) process.exitCode = 1;
+    } finally {
+      await closeEngine(engine);
+    }
+  });
+
+const feeds = program.command('feeds').description('follow sites\' feeds (RSS, Atom, JSON Feed): new entries are fetched and indexed');
+feeds
+  .command('add')
+  .description('follow a feed, or the feed a site\'s page links to, and index its entries now')
+  .argument('<url>', 'the feed\'s or the site\'s address')
+  .option('-l, --library <key>', 'the library: "shared" (default) or a server id', libraryKey)
+  .action(async (url: string, opts: { library?: LibraryKey[] }) => {
+    const library = opts.library?.[0] ?? SHARED;
+    const { closeEngine } = await engineApi();
+    const { followFeed } = await import('../feeds/poll.js');
+    const engine = await open(config(), true);
+    try {
+      const r = await followFeed(engine, library, url);
+      out(`Following ${r.feed.title ? `“${r.feed.title}” ` : ''}${r.feed.url} in ${library}: ${pollLine(r)}`);
+    } finally {
+      await closeEngine(engine);
+    }
+  });
+feeds
+  .command('remove')
+  .description('stop following a feed (its articles stay until removed)')
+  .argument('<url>', 'the feed\'s address, its site\'s, or its number in `feeds list`')
+  .option('-l, --library <key>', 'the library: "shared" (default) or a server id', libraryKey)
+  .action(async (url: string, opts: { library?: LibraryKey[] }) => {
+    const store = await openStore(config(), { onStatus: err });
+    try {
+      const { unfollowFeed } = await import('../feeds/poll.js');
+      const feed = await unfollowFeed(store, opts.library?.[0] ?? SHARED, url);
+      out(`No longer following ${feed.url}; its articles stay in ${feed.library}.`);
+    } finally {
+      await store.close();
+    }
+  });
+feeds
+  .command('list')
+  .description('the feeds followed, with when each was checked and what went wrong')
+  .option('-l, --library <key>', 'only this library (repeatable; default: all)', libraryKey)
+  .option('--json', 'print JSON')
+  .action(async (opts: { library?: LibraryKey[]; json?: boolean }) => {
+    const store = await openStore(config(), { onStatus: err });
+    try {
+      const list = await store.feeds(opts.library);
+      if (opts.json) {
+        out(JSON.stringify(list));
+        return;
+      }
+      if (!list.length) out('No feeds followed. Follow one with: verbatim feeds add https://example.com/feed.xml');
+      for (const f of list) {
+        out(`${f.id}. ${f.title ? `“${f.title}” ` : ''}${f.url} [${f.library}] — ${f.checkedAt ? `checked ${f.checkedAt.slice(0, 16).replace('T', ' ')}` : 'not checked yet'}, next ${f.nextAt.slice(0, 16).replace('T', ' ')}${f.failures ? `; failing (${f.failures}×): ${f.lastError}` : ''}`);
+      }
+    } finally {
+      await store.close();
+    }
+  });
+feeds
+  .command('poll')
+  .description('check the feeds that are due (all of them with --all) and index what is new: for cron')
+  .option('-a, --all', 'check every feed now, due or not')
+  .option('-l, --library <key>', 'only this library (repeatable)', libraryKey)
+  .action(async (opts: { all?: boolean; library?: LibraryKey[] }) => {
+    const { closeEngine } = await engineApi();
+    const { pollDue } = await import('../feeds/poll.js');
+    const engine = await open(config(), true);
+    try {
+      const results = await pollDue(engine, { all: opts.all, libraries: opts.library, onResult: (r) => out(`${r.feed.url} [${r.feed.library}]: ${pollLine(r)}`) });
+      if (!results.length) out('No feed is due.');
+      if (results.some((r) => r.status === 'failed')) process.exitCode = 1;
+    } finally {
+      await closeEngine(engine);
+    }
+  });
+
+program
   .command('extract')
   .description('show what would be indexed from each file (metadata, body paragraphs, passages), without indexing it')
   .argument('<files...>', 'article files (.html, .txt, .md)')
@@ -384,8 +480,28 @@ program
     await runBot(config());
   });
 
+/** One line for a page added (or not). */
+function pageLine(p: PageOutcome): string {
+  if (p.status === 'skipped') return `${p.address}: not added: ${p.reason}`;
+  const what = `“${p.title ?? p.file}”${p.source ? ` (${p.source})` : ''}, ${p.passages ?? 0} passages`;
+  if (p.status === 'unchanged') return `${p.address}: already indexed, unchanged — ${what}${p.url && p.url !== p.address ? `, as ${p.url}` : ''}`;
+  return `${p.address}: ${p.status} — ${what}${p.url && p.url !== p.address ? `, as ${p.url}` : ''}`;
+}
+
+/** One line for a check of a feed. */
+function pollLine(r: PollResult): string {
+  if (r.status === 'failed') return `failed: ${r.notes.join(' ')}`;
+  const parts = [r.articles.length ? `${r.articles.length} article${r.articles.length === 1 ? '' : 's'} added or updated (${r.embedded} passages embedded)` : 'nothing new'];
+  if (r.skipped.length) parts.push(`${r.skipped.length} skipped (${[...new Set(r.skipped.map((s) => s.reason))].slice(0, 3).join('; ')})`);
+  return [parts.join(', '), ...r.notes].join(' ');
+}
+
+/** Refusals whose message is the whole answer (their modules are loaded only by the commands that use them). */
+const REFUSALS = new Set(['FeedRefused', 'ArticleRefused', 'FetchRefused']);
+
 function friendly(e: unknown): string {
   if (e instanceof ConfigError || e instanceof ModelMissingError || e instanceof InvalidArgumentError) return e.message;
+  if (e instanceof Error && REFUSALS.has(e.name)) return e.message;
   if (e instanceof LockBusyError) return e.message;
   if (e instanceof StoreError) return `The index is damaged: ${e.message}`;
   const msg = (e as Error)?.message ?? String(e);

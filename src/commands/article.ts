@@ -1,4 +1,6 @@
-// /article add file:<attachment> [library] and /article remove name:<autocomplete> [library].
+// /article add file:<attachment> | url:<address> [library] and /article remove name:<autocomplete> [library].
+// A page added by address is fetched safely (fetch/), read like a saved page, and identified by its
+// canonical address: adding it again updates it in place.
 // `library: server` (the default) is this server's own library, for members with Manage Server;
 // `library: shared` is the corpus every server reads, for the bot's owners only.
 import { MessageFlags, SlashCommandBuilder, type AutocompleteInteraction, type ChatInputCommandInteraction } from 'discord.js';
@@ -8,7 +10,7 @@ import { deliver } from '../bot/deliver.js';
 import { ArticleFileError, downloadArticle, removeArticle as removeFile, safeArticleName, saveArticle } from '../bot/corpus-files.js';
 import { clip, LIMITS, safe } from '../bot/layout.js';
 import { textPayload } from '../bot/respond.js';
-import { addArticle, deleteArticle, reindex } from '../engine.js';
+import { addArticle, addFromWeb, deleteArticle, reindex } from '../engine.js';
 import { ArticleRefused } from '../index/update.js';
 import { guildLibrary, SHARED, type LibraryKey } from '../store/types.js';
 import { summaryText } from './reindex.js';
@@ -27,8 +29,9 @@ export const data = new SlashCommandBuilder()
   .addSubcommand((s) =>
     s
       .setName('add')
-      .setDescription('Add a .txt, .md or .html article and index it')
-      .addAttachmentOption((o) => o.setName('file').setDescription('The article file').setRequired(true))
+      .setDescription('Add an article by its address, or a .txt, .md or .html file, and index it')
+      .addStringOption((o) => o.setName('url').setDescription('The article’s address (https://…)').setMaxLength(2000))
+      .addAttachmentOption((o) => o.setName('file').setDescription('The article file'))
       .addStringOption(libraryOption),
   )
   .addSubcommand((s) =>
@@ -51,8 +54,28 @@ async function refusable(interaction: ChatInputCommandInteraction, step: () => P
   }
 }
 
+async function addUrl(interaction: ChatInputCommandInteraction, ctx: BotContext, library: LibraryKey, url: string): Promise<void> {
+  await interaction.deferReply({ flags: MessageFlags.Ephemeral });
+  const { pages } = await ctx.write((engine, signal) => addFromWeb(engine, library, [url], { signal, libraryName: interaction.guild?.name }));
+  const p = pages[0];
+  ctx.log.info({ user: interaction.user.id, url: p.url ?? url, status: p.status, library }, 'article added by address');
+  const where = library === SHARED ? 'the shared library (every server)' : "this server's library";
+  const what = p.title ? `“${safe(p.title)}”${p.source ? ` (${safe(p.source)})` : ''}, ${p.passages} passages` : '';
+  const text =
+    p.status === 'skipped'
+      ? `Not added: ${safe(p.reason ?? 'it could not be read')}.`
+      : p.status === 'unchanged'
+        ? `Already in ${where}, unchanged: ${what} — <${p.url}>.`
+        : `${p.status === 'updated' ? 'Updated' : 'Added'} ${what} in ${where}, searchable now — <${p.url}>.`;
+  await deliver(() => interaction.editReply(textPayload(clip(text, LIMITS.content))), ctx.log, 'summary');
+}
+
 async function add(interaction: ChatInputCommandInteraction, ctx: BotContext, library: LibraryKey): Promise<void> {
-  const file = interaction.options.getAttachment('file', true);
+  const url = interaction.options.getString('url');
+  const file = interaction.options.getAttachment('file');
+  if (!!url === !!file) throw new ArticleFileError('Give either a `url` (the article’s address) or a `file` to add, not both.');
+  if (url) return addUrl(interaction, ctx, library, url);
+  if (!file) return;
   const name = safeArticleName(file.name);
   if (file.size > ctx.config.maxFileBytes) throw new ArticleFileError(`The file is larger than the ${Math.round(ctx.config.maxFileBytes / 1048576)} MB limit.`);
   await interaction.deferReply({ flags: MessageFlags.Ephemeral });

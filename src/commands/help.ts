@@ -10,7 +10,7 @@ export const HELP = [
   '• `/ask question:…` — the best passages, with the matching sentence in **bold** and a citation `[n] Title — Outlet, date, ¶n (file)`. Options: `sources` (1–5), `private`.',
   '• Mention me with a question in a channel, or send me a DM. Reply to one of my answers to follow up ("and in 2019?").',
   '• Buttons: **More sources** shows the next passages; **Full paragraph** shows the quoted passages in full.',
-  '• `/sources` lists the articles. Admins (Manage Server): `/article add`, `/article remove`, `/reindex`.',
+  '• `/sources` lists the articles. Admins (Manage Server): `/article add` (a file, or a page by its `url`), `/article remove`, `/reindex`, and `/feed add url:…` to follow a site’s feed (its new articles are added by themselves), `/feed list`, `/feed remove`.',
   'If the articles do not cover a question, I say so instead of guessing.',
 ].join('\n');
 

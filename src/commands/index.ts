@@ -3,6 +3,7 @@ import type { AutocompleteInteraction, ChatInputCommandInteraction, SlashCommand
 import type { BotContext } from '../bot/context.js';
 import * as article from './article.js';
 import * as ask from './ask.js';
+import * as feed from './feed.js';
 import * as help from './help.js';
 import * as reindex from './reindex.js';
 import * as sources from './sources.js';
@@ -13,4 +14,4 @@ export interface Command {
   autocomplete?(interaction: AutocompleteInteraction, ctx: BotContext): Promise<void>;
 }
 
-export const commands: Command[] = [ask, sources, reindex, article, help];
+export const commands: Command[] = [ask, sources, reindex, article, feed, help];

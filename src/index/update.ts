@@ -68,7 +68,7 @@ type Origin = { kind: 'folder'; dir: string } | { kind: 'stored' };
 
 const originOf = (library: LibraryKey, corpusDir: string): Origin => (library === SHARED ? { kind: 'folder', dir: corpusDir } : { kind: 'stored' });
 
-function emptySummary(): IndexSummary {
+export function emptySummary(): IndexSummary {
   return { files: 0, passages: 0, embedded: 0, reused: 0, removed: 0, added: [], updated: [], deleted: [], skipped: [], warnings: [], rebuilt: null, changed: false, seconds: 0 };
 }
 
@@ -79,7 +79,7 @@ export class AbortedError extends Error {
 }
 
 /** An article ready to commit, and what its passages need embedded. */
-interface Prepared {
+export interface Prepared {
   article: NewArticle;
   replaces: ArticleRecord | null;
 }
@@ -132,7 +132,7 @@ async function embedMissing(opts: UpdateOptions, prepared: Prepared[], summary: 
 }
 
 /** Decides whether the whole store must be rebuilt for this model and chunker. */
-async function rebuildReason(store: Store, settings: IndexSettings): Promise<string | null> {
+export async function rebuildReason(store: Store, settings: IndexSettings): Promise<string | null> {
   const old = await store.settings();
   if (!old) return 'no index yet';
   if (old.modelId !== settings.modelId) return `the model changed (${old.modelId} → ${settings.modelId})`;
@@ -199,7 +199,7 @@ async function plan(opts: UpdateOptions, library: LibraryKey, known: Map<string,
   }
 }
 
-async function finish(opts: UpdateOptions, summary: IndexSummary, changes: ChangeSet, prepared: Prepared[], scope: LibraryKey[], t0: number): Promise<IndexSummary> {
+export async function finish(opts: UpdateOptions, summary: IndexSummary, changes: ChangeSet, prepared: Prepared[], scope: LibraryKey[], t0: number): Promise<IndexSummary> {
   await embedMissing(opts, prepared, summary);
   for (const { replaces } of prepared) if (replaces) (changes.removeArticles ??= []).push(replaces.id);
   changes.addArticles = prepared.map((p) => p.article);
@@ -219,7 +219,7 @@ async function finish(opts: UpdateOptions, summary: IndexSummary, changes: Chang
   return summary;
 }
 
-async function locked<T>(opts: UpdateOptions, fn: () => Promise<T>): Promise<T> {
+export async function locked<T>(opts: UpdateOptions, fn: () => Promise<T>): Promise<T> {
   const release = await opts.store.lockWriter({ waitMs: opts.lockWaitMs, onWait: opts.onLockWait });
   try {
     return await fn();
@@ -268,7 +268,9 @@ export async function updateIndex(opts: UpdateOptions, libraries: LibraryKey[] =
   });
 }
 
-export class ArticleRefused extends Error {}
+export class ArticleRefused extends Error {
+  override name = 'ArticleRefused';
+}
 
 /** Adds one uploaded article to a library (no folder involved): cleaned, embedded and committed at once. */
 export async function addUpload(

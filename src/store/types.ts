@@ -137,6 +137,48 @@ export interface CheckReport {
   lines: string[];
 }
 
+/** A feed a library follows (feeds/): where it is, what it said last time, and when to ask again. */
+export interface FeedRecord {
+  id: number;
+  library: LibraryKey;
+  /** The feed's own address (RSS, Atom or JSON Feed). */
+  url: string;
+  /** The page it was found from, when a site's address was given. */
+  site: string | null;
+  title: string | null;
+  /** A Discord channel to post a one-line notice of new articles in, if the admin chose one. */
+  channelId: string | null;
+  etag: string | null;
+  lastModified: string | null;
+  createdAt: string;
+  checkedAt: string | null;
+  /** When to check it next (ISO time): the schedule, pushed back after failures. */
+  nextAt: string;
+  /** Failures in a row (0 after a good check). */
+  failures: number;
+  lastError: string | null;
+}
+
+export type NewFeed = Pick<FeedRecord, 'library' | 'url' | 'site' | 'title' | 'channelId' | 'nextAt'>;
+export type FeedState = Partial<Pick<FeedRecord, 'title' | 'etag' | 'lastModified' | 'checkedAt' | 'nextAt' | 'failures' | 'lastError'>>;
+
+/** An entry of a feed as last seen: what became of it, so a restart neither misses nor repeats it. */
+export interface FeedEntryRecord {
+  /** The entry's id (guid) or, without one, its link. */
+  key: string;
+  url: string;
+  /** What the feed said of it (its date and title): a change means its page is fetched again. */
+  fingerprint: string;
+  status: 'indexed' | 'skipped';
+  /** The article it became (its file in the library). */
+  file: string | null;
+  reason: string | null;
+  /** The page's validators, for a conditional request when it is fetched again. */
+  etag: string | null;
+  lastModified: string | null;
+  seenAt: string;
+}
+
 export interface WriterLockOptions {
   /** How long to wait for another writer; 0 fails at once. Default 10 minutes. */
   waitMs?: number;
@@ -185,6 +227,19 @@ export interface Store {
   cachedVectors(modelId: string, hashes: readonly string[]): Promise<Map<string, Float32Array>>;
   /** Keeps freshly computed vectors at once (its own small commit), so a crash loses no embedding work. */
   cacheVectors(modelId: string, vectors: ReadonlyMap<string, VectorRecord>): Promise<void>;
+
+  /** The feeds the libraries in scope follow (every feed without a scope). */
+  feeds(scope?: Scope): Promise<FeedRecord[]>;
+  /** Follows a feed; the library is created if need be. A library follows a feed's address once. */
+  addFeed(feed: NewFeed): Promise<FeedRecord>;
+  updateFeed(id: number, state: FeedState): Promise<void>;
+  /** Stops following a feed (its articles stay in the library). */
+  removeFeed(id: number): Promise<void>;
+  /** What is remembered of a feed's entries, by key (all of them when `keys` is not given). */
+  feedEntries(feedId: number, keys?: readonly string[]): Promise<Map<string, FeedEntryRecord>>;
+  saveFeedEntries(feedId: number, entries: readonly FeedEntryRecord[]): Promise<void>;
+  /** How many articles a library's feeds have indexed since `since` (ISO time): the daily limit. */
+  feedArticlesSince(library: LibraryKey, since: string): Promise<number>;
 
   /** One writer at a time across processes; resolves with the release function. */
   lockWriter(opts?: WriterLockOptions): Promise<() => Promise<void>>;

@@ -7,6 +7,7 @@ import crypto from 'node:crypto';
 import pg from 'pg';
 import { describeUrl } from '../open.js';
 import { migrate } from './schema.js';
+import { toEntry, toFeed } from '../feed-rows.js';
 import { decodeSpans, encodeSpans, sentenceSpans } from '../../text/sentences.js';
 import {
   LockBusyError,
@@ -18,6 +19,8 @@ import {
   type CheckReport,
   type CommitResult,
   type EntityTags,
+  type FeedEntryRecord,
+  type FeedState,
   type IndexSettings,
   type KeywordCandidate,
   type LibraryInfo,
@@ -98,6 +101,8 @@ function parseUrl(url: string): { connectionString: string; schema: string | nul
   if (schema !== null && !/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(schema)) throw new StoreError('the schema in STORE_URL must be a plain identifier');
   return { connectionString: u.toString(), schema };
 }
+
+const FEED_COLUMNS = `f.id, l.key AS library, f.url, f.site, f.title, f.channel_id, f.etag, f.last_modified, f.created_at, f.checked_at, f.next_at, f.failures, f.last_error`;
 
 export async function openPostgresStore(opts: PostgresOptions): Promise<Store> {
   const { connectionString, schema } = parseUrl(opts.url);
@@ -370,6 +375,61 @@ export async function openPostgresStore(opts: PostgresOptions): Promise<Store> {
         );
       }
     },
+    async feeds(scope) {
+      const where = scope ? 'WHERE f.library_id = ANY($1::int[])' : '';
+      const rows = (await query(`SELECT ${FEED_COLUMNS} FROM feeds f JOIN libraries l ON l.id = f.library_id ${where} ORDER BY f.id`, scope ? [await scopeIds(scope)] : [])).rows;
+      return rows.map((r) => toFeed(r as Parameters<typeof toFeed>[0]));
+    },
+    async addFeed(feed) {
+      const c = await pool.connect();
+      try {
+        await c.query('BEGIN');
+        const libraryId = await libraryIdFor(c, feed.library);
+        const made = await c.query('INSERT INTO feeds (library_id, url, site, title, channel_id, created_at, next_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id', [
+          libraryId, feed.url, feed.site, feed.title, feed.channelId, new Date().toISOString(), feed.nextAt,
+        ]);
+        await c.query('COMMIT');
+        await loadLibraryIds();
+        const row = (await query(`SELECT ${FEED_COLUMNS} FROM feeds f JOIN libraries l ON l.id = f.library_id WHERE f.id = $1`, [made.rows[0].id])).rows[0];
+        return toFeed(row as Parameters<typeof toFeed>[0]);
+      } catch (err) {
+        await c.query('ROLLBACK').catch(() => {});
+        throw err;
+      } finally {
+        c.release();
+      }
+    },
+    async updateFeed(id, state) {
+      const cols: Record<keyof FeedState, string> = { title: 'title', etag: 'etag', lastModified: 'last_modified', checkedAt: 'checked_at', nextAt: 'next_at', failures: 'failures', lastError: 'last_error' };
+      const keys = (Object.keys(state) as (keyof FeedState)[]).filter((k) => state[k] !== undefined);
+      if (!keys.length) return;
+      await query(`UPDATE feeds SET ${keys.map((k, i) => `${cols[k]} = $${i + 1}`).join(', ')} WHERE id = $${keys.length + 1}`, [...keys.map((k) => state[k] ?? null), id]);
+    },
+    async removeFeed(id) {
+      await query('WITH gone AS (DELETE FROM feed_entries WHERE feed_id = $1) DELETE FROM feeds WHERE id = $1', [id]);
+    },
+    async feedEntries(feedId, keys) {
+      const rows = (keys ? await query('SELECT * FROM feed_entries WHERE feed_id = $1 AND key = ANY($2::text[])', [feedId, [...keys]]) : await query('SELECT * FROM feed_entries WHERE feed_id = $1', [feedId])).rows;
+      return new Map(rows.map((r) => [r.key as string, toEntry(r as Parameters<typeof toEntry>[0])]));
+    },
+    async saveFeedEntries(feedId, entries) {
+      if (!entries.length) return;
+      const col = <K extends keyof FeedEntryRecord>(k: K) => entries.map((e) => e[k]);
+      await query(
+        `INSERT INTO feed_entries (feed_id, key, url, fingerprint, status, file, reason, etag, last_modified, seen_at)
+         SELECT $1, * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[])
+         ON CONFLICT (feed_id, key) DO UPDATE SET url = excluded.url, fingerprint = excluded.fingerprint, status = excluded.status, file = excluded.file,
+           reason = excluded.reason, etag = excluded.etag, last_modified = excluded.last_modified, seen_at = excluded.seen_at`,
+        [feedId, col('key'), col('url'), col('fingerprint'), col('status'), col('file'), col('reason'), col('etag'), col('lastModified'), col('seenAt')],
+      );
+    },
+    async feedArticlesSince(library, since) {
+      const r = await query(
+        `SELECT COUNT(*) AS n FROM feed_entries e JOIN feeds f ON f.id = e.feed_id JOIN libraries l ON l.id = f.library_id WHERE l.key = $1 AND e.status = 'indexed' AND e.seen_at >= $2`,
+        [library, since],
+      );
+      return Number(r.rows[0].n);
+    },
     async lockWriter(o: WriterLockOptions = {}) {
       // The advisory lock is PostgreSQL's own (released if this process dies); the lease also holds where
       // connections share one session (PGlite) and expires if its holder stops renewing it.
@@ -453,6 +513,8 @@ export async function openPostgresStore(opts: PostgresOptions): Promise<Store> {
           const id = Number(lib.rows[0].id);
           for (const a of (await c.query('SELECT id FROM articles WHERE library_id = $1', [id])).rows) result.removedPassages += await removeArticleTx(c, Number(a.id), removedHashes);
           await c.query('DELETE FROM term_df WHERE library_id = $1', [id]);
+          await c.query('DELETE FROM feed_entries WHERE feed_id IN (SELECT id FROM feeds WHERE library_id = $1)', [id]);
+          await c.query('DELETE FROM feeds WHERE library_id = $1', [id]);
           await c.query('DELETE FROM libraries WHERE id = $1', [id]);
         }
         if (settings && removedHashes.size) {

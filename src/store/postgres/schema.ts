@@ -83,6 +83,39 @@ const MIGRATIONS: string[] = [
   `
   ALTER TABLE vectors ADD COLUMN sentences bytea;
   `,
+  // 4: the feeds each library follows and what became of their entries, as in the embedded store.
+  `
+  CREATE TABLE feeds (
+    id serial PRIMARY KEY,
+    library_id integer NOT NULL REFERENCES libraries(id),
+    url text NOT NULL,
+    site text,
+    title text,
+    channel_id text,
+    etag text,
+    last_modified text,
+    created_at text NOT NULL,
+    checked_at text,
+    next_at text NOT NULL,
+    failures integer NOT NULL DEFAULT 0,
+    last_error text,
+    UNIQUE (library_id, url)
+  );
+  CREATE TABLE feed_entries (
+    feed_id integer NOT NULL,
+    key text NOT NULL,
+    url text NOT NULL,
+    fingerprint text NOT NULL,
+    status text NOT NULL,
+    file text,
+    reason text,
+    etag text,
+    last_modified text,
+    seen_at text NOT NULL,
+    PRIMARY KEY (feed_id, key)
+  );
+  CREATE INDEX feed_entries_seen ON feed_entries (feed_id, status, seen_at);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -12,6 +12,7 @@ import { termSet, type TermSet } from './term-set.js';
 import { migrate, reclaimFreePages } from './schema.js';
 import { addPoint, dropGraph, loadGraph, newGraph, removePoint, saveGraph, searchGraph, type Graph } from './hnsw.js';
 import { importLegacy } from './legacy.js';
+import { toEntry, toFeed, type EntryRow, type FeedRow } from '../feed-rows.js';
 import { decodeSpans, encodeSpans, sentenceSpans } from '../../text/sentences.js';
 import {
   bytesToVector,
@@ -25,6 +26,7 @@ import {
   type CheckReport,
   type CommitResult,
   type EntityTags,
+  type FeedState,
   type IndexSettings,
   type KeywordCandidate,
   type LibraryInfo,
@@ -599,6 +601,8 @@ export async function openSqliteStore(opts: SqliteOptions): Promise<Store> {
       if (!row) continue;
       for (const { id } of wq.libraryArticles.all(key) as { id: number }[]) result.removedPassages += removeArticleTx(id, removedHashes);
       w.prepare('DELETE FROM term_df WHERE library_id = ?').run(row.id);
+      w.prepare('DELETE FROM feed_entries WHERE feed_id IN (SELECT id FROM feeds WHERE library_id = ?)').run(row.id);
+      w.prepare('DELETE FROM feeds WHERE library_id = ?').run(row.id);
       wq.change.run(row.id, 0, OP.dropLibrary);
       wq.deleteLibrary.run(key);
     }
@@ -619,6 +623,22 @@ export async function openSqliteStore(opts: SqliteOptions): Promise<Store> {
   const cacheTx = w.transaction((modelId: string, vectors: ReadonlyMap<string, VectorRecord>) => {
     for (const [hash, v] of vectors) wq.cacheVector.run(modelId, hash, vectorToBytes(v.vector), sentencesToBytes(v.sentences));
   });
+
+  // ——— feeds (small transactions of their own: state, not articles) ———
+  const FEED_COLUMNS = `f.id, l.key AS library, f.url, f.site, f.title, f.channel_id, f.etag, f.last_modified, f.created_at, f.checked_at, f.next_at, f.failures, f.last_error`;
+  const fq = {
+    allFeeds: w.prepare(`SELECT ${FEED_COLUMNS} FROM feeds f JOIN libraries l ON l.id = f.library_id ORDER BY f.id`),
+    feedsIn: w.prepare(`SELECT ${FEED_COLUMNS} FROM feeds f JOIN libraries l ON l.id = f.library_id WHERE f.library_id IN (SELECT value FROM json_each(?)) ORDER BY f.id`),
+    feed: w.prepare(`SELECT ${FEED_COLUMNS} FROM feeds f JOIN libraries l ON l.id = f.library_id WHERE f.id = ?`),
+    addFeed: w.prepare('INSERT INTO feeds (library_id, url, site, title, channel_id, created_at, next_at) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+    entries: w.prepare('SELECT * FROM feed_entries WHERE feed_id = ?'),
+    entriesByKey: w.prepare('SELECT * FROM feed_entries WHERE feed_id = ? AND key IN (SELECT value FROM json_each(?))'),
+    saveEntry: w.prepare(`INSERT INTO feed_entries (feed_id, key, url, fingerprint, status, file, reason, etag, last_modified, seen_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      ON CONFLICT (feed_id, key) DO UPDATE SET url = excluded.url, fingerprint = excluded.fingerprint, status = excluded.status, file = excluded.file,
+        reason = excluded.reason, etag = excluded.etag, last_modified = excluded.last_modified, seen_at = excluded.seen_at`),
+    indexedSince: w.prepare(`SELECT COUNT(*) AS n FROM feed_entries e JOIN feeds f ON f.id = e.feed_id JOIN libraries l ON l.id = f.library_id
+      WHERE l.key = ? AND e.status = 'indexed' AND e.seen_at >= ?`),
+  };
 
   let closed = false;
   const store: Store = {
@@ -740,6 +760,42 @@ export async function openSqliteStore(opts: SqliteOptions): Promise<Store> {
     },
     async cacheVectors(modelId, vectors) {
       cacheTx.immediate(modelId, vectors);
+    },
+    async feeds(scope) {
+      const rows = (scope ? fq.feedsIn.all(JSON.stringify(scopeIds(scope))) : fq.allFeeds.all()) as FeedRow[];
+      return rows.map(toFeed);
+    },
+    async addFeed(feed) {
+      const id = w.transaction(() => {
+        const libraryId = libraryIdFor(feed.library, true);
+        return Number(fq.addFeed.run(libraryId, feed.url, feed.site, feed.title, feed.channelId, new Date().toISOString(), feed.nextAt).lastInsertRowid);
+      }).immediate();
+      loadLibraryIds();
+      return toFeed(fq.feed.get(id) as FeedRow);
+    },
+    async updateFeed(id, state) {
+      const cols: Record<keyof FeedState, string> = { title: 'title', etag: 'etag', lastModified: 'last_modified', checkedAt: 'checked_at', nextAt: 'next_at', failures: 'failures', lastError: 'last_error' };
+      const keys = (Object.keys(state) as (keyof FeedState)[]).filter((k) => state[k] !== undefined);
+      if (!keys.length) return;
+      w.prepare(`UPDATE feeds SET ${keys.map((k) => `${cols[k]} = ?`).join(', ')} WHERE id = ?`).run(...keys.map((k) => state[k] ?? null), id);
+    },
+    async removeFeed(id) {
+      w.transaction(() => {
+        w.prepare('DELETE FROM feed_entries WHERE feed_id = ?').run(id);
+        w.prepare('DELETE FROM feeds WHERE id = ?').run(id);
+      }).immediate();
+    },
+    async feedEntries(feedId, keys) {
+      const rows = (keys ? fq.entriesByKey.all(feedId, JSON.stringify(keys)) : fq.entries.all(feedId)) as EntryRow[];
+      return new Map(rows.map((r) => [r.key, toEntry(r)]));
+    },
+    async saveFeedEntries(feedId, entries) {
+      w.transaction(() => {
+        for (const e of entries) fq.saveEntry.run(feedId, e.key, e.url, e.fingerprint, e.status, e.file, e.reason, e.etag, e.lastModified, e.seenAt);
+      }).immediate();
+    },
+    async feedArticlesSince(library, since) {
+      return (fq.indexedSince.get(library, since) as { n: number }).n;
     },
     lockWriter(o: WriterLockOptions = {}) {
       return acquireLock(dir, o);

@@ -129,6 +129,40 @@ const MIGRATIONS: (string | ((db: Database.Database) => void))[] = [
   `
   ALTER TABLE vectors ADD COLUMN sentences BLOB;
   `,
+  // 6: the feeds each library follows and what became of their entries (feeds/): kept with the articles,
+  // so that a restart neither misses an entry nor indexes one twice.
+  `
+  CREATE TABLE feeds (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    library_id INTEGER NOT NULL REFERENCES libraries(id),
+    url TEXT NOT NULL,
+    site TEXT,
+    title TEXT,
+    channel_id TEXT,
+    etag TEXT,
+    last_modified TEXT,
+    created_at TEXT NOT NULL,
+    checked_at TEXT,
+    next_at TEXT NOT NULL,
+    failures INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT,
+    UNIQUE (library_id, url)
+  );
+  CREATE TABLE feed_entries (
+    feed_id INTEGER NOT NULL,
+    key TEXT NOT NULL,
+    url TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,
+    status TEXT NOT NULL,
+    file TEXT,
+    reason TEXT,
+    etag TEXT,
+    last_modified TEXT,
+    seen_at TEXT NOT NULL,
+    PRIMARY KEY (feed_id, key)
+  ) WITHOUT ROWID;
+  CREATE INDEX feed_entries_seen ON feed_entries (feed_id, status, seen_at);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
