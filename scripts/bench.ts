@@ -1,8 +1,9 @@
-// npm run bench [-- --sizes 10000,100000,1000000 --runs 3 --kills 50 --pglite 100000 --no-write]
+// npm run bench [-- --sizes 10000,100000,1000000 --runs 3 --kills 50 --pglite 100000 --feeds 20 --no-write]
 // Speed and scale of the store: embedding throughput, full indexing, and at each size the start-up of a
 // fresh process (model + store ready), whole-path question latency, incremental add and removal, the
 // vector index's recall against exact search and peak memory; then kill -9 at random moments of add,
-// remove and re-index (`--kills`), and the same figures on PostgreSQL (PGlite) at `--pglite` passages.
+// remove and re-index (`--kills`), the same figures on PostgreSQL (PGlite) at `--pglite` passages, and
+// articles from feeds: `--feeds` feeds of 50 entries followed on a local site, then polled with nothing new.
 // Speed figures are medians over --runs runs (this machine is shared and noisy). Writes its table to
 // docs/benchmarks.md between BENCH markers.
 import { spawn, spawnSync } from 'node:child_process';
@@ -17,6 +18,9 @@ import { openStore } from '../src/store/open.js';
 import { SHARED, type Store } from '../src/store/types.js';
 import { HNSW_EF_CONSTRUCTION, HNSW_EF_SEARCH, HNSW_M } from '../src/store/sqlite/hnsw.js';
 import { startPglite } from '../test/pglite.js';
+import { newsSite } from '../test/news-site.js';
+import { followFeed, pollDue } from '../src/feeds/poll.js';
+import type { Engine } from '../src/engine.js';
 import { evalEmbedder, tempDir } from './lib/harness.js';
 import { synthetic } from './lib/synthetic.js';
 import { bundle } from '../bin/bundle.mjs';
@@ -30,6 +34,7 @@ const SIZES = opt('sizes', '10000,100000').split(',').filter(Boolean).map(Number
 const RUNS = Number(opt('runs', '3'));
 const KILLS = Number(opt('kills', '50'));
 const PGLITE = Number(opt('pglite', '0'));
+const FEEDS = Number(opt('feeds', '20'));
 const rows: [string, string][] = [];
 const log = (s: string) => process.stderr.write(s + '\n');
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -299,6 +304,47 @@ if (PGLITE > 0) {
   } finally {
     await server.stop();
   }
+}
+
+// ——— 5. articles from feeds: importing pages, and polling with nothing new ———
+if (FEEDS > 0) {
+  const site = await newsSite(FEEDS * 50);
+  const dir = tempDir('verbatim-bench-feeds-');
+  const store = await openStore({ embeddingsDir: dir, storeUrl: undefined });
+  await store.commit({ settings: settingsFor(embedder) });
+  const feedConfig = loadConfig({ ...process.env, EMBEDDINGS_DIR: dir, CORPUS_DIR: tempDir('verbatim-bench-feeds-corpus-'), FETCH_ALLOW_HOSTS: '127.0.0.1', FETCH_HOST_INTERVAL_MS: '0', GUILD_MAX_FEEDS: '1000', GUILD_MAX_FEED_ARTICLES_PER_DAY: '1000000', GUILD_MAX_ARTICLES: '1000000' });
+  const engine: Engine = { config: feedConfig, embedder, store };
+  const library = 'guild:900000000000000000';
+  const t0 = now();
+  let imported = 0;
+  let passages = 0;
+  for (let k = 0; k < FEEDS; k++) {
+    const r = await followFeed(engine, library, `${site.url}/feeds/${k}.xml`);
+    imported += r.articles.length;
+    passages += r.articles.reduce((n, a) => n + (a.passages ?? 0), 0);
+  }
+  const seconds = (now() - t0) / 1000;
+  record(`Feeds: following ${FEEDS} feeds of 50 entries, ${fmt(imported)} new article pages from a local site (fetch, extract, clean, tag, embed, commit; ${fmt(passages)} passages)`, `${seconds.toFixed(1)} s (${(imported / seconds).toFixed(1)} pages/s)`);
+  const cpuOf = async (fn: () => Promise<unknown>) => {
+    const c = process.cpuUsage();
+    await fn();
+    const d = process.cpuUsage(c);
+    return (d.user + d.system) / 1e6;
+  };
+  const conditional: number[] = [];
+  const full: number[] = [];
+  for (let r = 0; r < RUNS; r++) {
+    const before = site.requests.length;
+    conditional.push(await cpuOf(() => pollDue(engine, { all: true })));
+    if (site.requests.slice(before).some((p) => p.startsWith('/news/'))) throw new Error('a poll with nothing new fetched an article page');
+    // The same, from a server that never answers 304: every feed read and its 50 entries compared.
+    for (const f of await store.feeds()) await store.updateFeed(f.id, { etag: null, lastModified: null });
+    full.push(await cpuOf(() => pollDue(engine, { all: true })));
+  }
+  record(`Feeds: polling ${FEEDS} feeds of 50 entries with nothing new, CPU of the whole process (the local site's included)`, `${median(conditional).toFixed(2)} s with 304 Not Modified; ${median(full).toFixed(2)} s when every feed is read again`);
+  await engine.web?.close();
+  await store.close();
+  await site.close();
 }
 
 const table = ['| measure | median of runs |', '| --- | --- |', ...rows.map(([k, v]) => `| ${k} | ${v} |`)].join('\n');

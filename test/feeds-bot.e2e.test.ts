@@ -2,6 +2,7 @@
 // 127.0.0.1: /article add url:, /feed add with a channel for notices, the poller inside the bot picking up
 // a new entry and saying so there (pinging nobody), /feed list and /feed remove; and a server never sees
 // another's followed articles.
+import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHANNEL_B_ID, CHANNEL_ID, GUILD_B_ID, GUILD_ID, slash, type FakeDiscord } from './fake-discord.js';
 import { finalMessage, startHarness, type Harness } from './bot-harness.js';
@@ -67,5 +68,14 @@ describe('articles from the web, in Discord', () => {
     expect(finalMessage(await h.ask('How much will ferry terminal number 77 cost?')).embeds![0].description).toContain('77000 korvens');
     // Nothing was posted in the other server's channel.
     expect(fake.calls.filter((c) => c.method === 'POST' && c.path === `/channels/${CHANNEL_B_ID}/messages`)).toHaveLength(0);
+  });
+
+  it("a private feed's key in its address reaches neither the replies nor the log", async () => {
+    const msg = finalMessage(await admin('feed', 'add', [text(`${site.url}/feed.xml?token=SECRET-FEED-KEY`)], { guildId: GUILD_B_ID }));
+    expect(msg.content).toMatch(/^Following .*feed\.xml\?token=redacted>/);
+    const list = finalMessage(await admin('feed', 'list', [], { guildId: GUILD_B_ID }));
+    expect(JSON.stringify([msg, list])).not.toContain('SECRET-FEED-KEY');
+    expect(fs.readFileSync(h.logFile, 'utf8')).toContain('token=redacted');
+    expect(fs.readFileSync(h.logFile, 'utf8')).not.toContain('SECRET-FEED-KEY');
   });
 });

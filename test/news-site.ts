@@ -36,11 +36,11 @@ export function story(i: number, topic = 'ferry terminal', paragraphs = 8): Stor
     `The harbour authority of Port Quillet said on Monday that ${topic} number ${i} will cost ${i * 1000} korvens, paid for by a levy on cargo.`,
     `Work on ${topic} number ${i} is to begin in ${['March', 'June', 'September'][i % 3]} ${year}, once the dredging of the northern channel is finished.`,
     `The ${topic} will have ${(i % 7) + 3} berths, enough for the cargo ships that arrive from the northern coast in winter.`,
-    `Fishermen who moor in the old basin said they feared the works would close it for a season; the authority promised them a temporary quay.`,
-    `The mayor of Port Quillet, Edda Morrow, called the plan the largest investment in the harbour since the lighthouse was rebuilt.`,
-    `Traffic on the coast road is expected to double while the stone for the piers is brought in by lorry from the quarries at Halder.`,
-    `A public meeting on the plans will be held at the town hall, where residents can see the drawings and ask the engineers questions.`,
-    `The harbour handled a record tonnage last year, most of it timber and grain bound for the southern ports.`,
+    `Fishermen who moor in basin ${i} said they feared the works would close it for a season; the authority promised them a temporary quay.`,
+    `The mayor of Port Quillet, Edda Morrow, called plan ${i} the largest investment in the harbour since the lighthouse was rebuilt.`,
+    `Traffic on the coast road is expected to double for ${(i % 9) + 2} months while the stone for the piers is brought in by lorry from the quarries at Halder.`,
+    `A public meeting on plan ${i} will be held at the town hall, where residents can see the drawings and ask the engineers questions.`,
+    `The harbour handled ${(i * 37) % 900 + 100} thousand tonnes last year, most of it timber and grain bound for the southern ports.`,
   ];
   return { slug: `story-${i}`, title: `Port Quillet plans ${topic} number ${i}`, paragraphs: facts.slice(0, Math.max(1, paragraphs)), updated: `2026-12-01T10:${String(i % 60).padStart(2, '0')}:00Z` };
 }
@@ -83,13 +83,17 @@ export async function newsSite(n = 50, host = '127.0.0.1'): Promise<NewsSite> {
     requests.push(path);
     const send = (status: number, type: string, body: string | Buffer, headers: Record<string, string> = {}) => {
       const etag = etagOf(body);
-      if (status === 200 && req.headers['if-none-match'] === etag) return res.writeHead(304, { etag }).end();
+      // "?always": a server that never answers 304 (the reader then compares the entries itself).
+      if (status === 200 && req.headers['if-none-match'] === etag && !path.includes('?always')) return res.writeHead(304, { etag }).end();
       res.writeHead(status, { 'content-type': type, etag, ...headers }).end(body);
     };
     const [p] = path.split('?');
     if (p === '/robots.txt') return send(200, 'text/plain', robots);
     if (p === '/') return send(200, 'text/html; charset=utf-8', `<!DOCTYPE html><html><head><title>The Quillet Gazette</title><link rel="alternate" type="application/rss+xml" title="News" href="/feed.xml"></head><body><h1>The Quillet Gazette</h1><p>Home.</p></body></html>`);
     if (p === '/feed.xml') return send(200, 'application/rss+xml', rss(base, stories));
+    // Feeds of 50 stories each over stories 1, 51, 101…: for following many feeds of one site.
+    const f = /^\/feeds\/(\d+)\.xml$/.exec(p);
+    if (f) return send(200, 'application/rss+xml', rss(base, stories.slice(Number(f[1]) * 50, Number(f[1]) * 50 + 50)));
     if (p === '/atom.xml') return send(200, 'application/atom+xml', atom(base, stories.slice(0, 5)));
     if (p === '/feed.json') return send(200, 'application/feed+json', jsonFeed(base, stories.slice(0, 5)));
     if (p === '/huge-feed.xml') return send(200, 'application/rss+xml', rss(base, Array.from({ length: 10_000 }, (_, i) => story(100_000 + i, 'pier', 1))));

@@ -10,6 +10,7 @@ import { textPayload } from '../bot/respond.js';
 import { FeedRefused, followFeed, unfollowFeed, type PollResult } from '../feeds/poll.js';
 import { ArticleRefused } from '../index/update.js';
 import { guildLibrary, SHARED, type FeedRecord } from '../store/types.js';
+import { redactUrl } from '../log.js';
 
 const libraryOption = (o: import('discord.js').SlashCommandStringOption) =>
   o
@@ -39,6 +40,9 @@ export const data = new SlashCommandBuilder()
   )
   .addSubcommand((s) => s.setName('list').setDescription('The feeds this library follows').addStringOption(libraryOption));
 
+/** A feed's address as shown in Discord: a private feed's key in its query is not repeated there. */
+const shown = (url: string) => redactUrl(url) as string;
+
 /** What a first check of a feed did, in a line or two. */
 export function pollText(r: PollResult): string {
   const lines = [
@@ -51,7 +55,7 @@ export function pollText(r: PollResult): string {
 
 function feedLine(f: FeedRecord): string {
   const state = f.failures ? `failing (${f.failures}×): ${f.lastError}` : f.checkedAt ? `checked <t:${Math.floor(Date.parse(f.checkedAt) / 1000)}:R>` : 'not checked yet';
-  return `• ${f.title ? `**${safe(f.title)}** — ` : ''}<${f.url}>${f.channelId ? ` → <#${f.channelId}>` : ''} (${safe(state)})`;
+  return `• ${f.title ? `**${safe(f.title)}** — ` : ''}<${shown(f.url)}>${f.channelId ? ` → <#${f.channelId}>` : ''} (${safe(state)})`;
 }
 
 export async function execute(interaction: ChatInputCommandInteraction, ctx: BotContext): Promise<void> {
@@ -69,7 +73,7 @@ export async function execute(interaction: ChatInputCommandInteraction, ctx: Bot
     try {
       const feed = await unfollowFeed(engine.store, library, interaction.options.getString('url', true));
       ctx.log.info({ user: interaction.user.id, feed: feed.url, library }, 'feed removed');
-      await interaction.reply({ ...textPayload(`No longer following <${feed.url}>. Its articles stay in the library until removed.`), flags: MessageFlags.Ephemeral });
+      await interaction.reply({ ...textPayload(`No longer following <${shown(feed.url)}>. Its articles stay in the library until removed.`), flags: MessageFlags.Ephemeral });
     } catch (err) {
       if (!(err instanceof FeedRefused)) throw err;
       await interaction.reply({ ...textPayload(safe(err.message)), flags: MessageFlags.Ephemeral });
@@ -81,7 +85,7 @@ export async function execute(interaction: ChatInputCommandInteraction, ctx: Bot
   try {
     const r = await ctx.write((e, signal) => followFeed(e, library, interaction.options.getString('url', true), { channelId: channel?.id ?? null, signal, libraryName: interaction.guild?.name }));
     ctx.log.info({ user: interaction.user.id, feed: r.feed.url, library, added: r.articles.length }, 'feed added');
-    const head = `Following ${r.feed.title ? `**${safe(r.feed.title)}** ` : ''}<${r.feed.url}> in ${library === SHARED ? 'the shared library' : "this server's library"}; checked every ${ctx.config.feedPollMs / 60_000} minutes${channel ? `, new articles noted in <#${channel.id}>` : ''}.`;
+    const head = `Following ${r.feed.title ? `**${safe(r.feed.title)}** ` : ''}<${shown(r.feed.url)}> in ${library === SHARED ? 'the shared library' : "this server's library"}; checked every ${ctx.config.feedPollMs / 60_000} minutes${channel ? `, new articles noted in <#${channel.id}>` : ''}.`;
     await deliver(() => interaction.editReply(textPayload(clip(`${head}\n${safe(pollText(r))}`, LIMITS.content))), ctx.log, 'summary');
   } catch (err) {
     if (!(err instanceof FeedRefused) && !(err instanceof ArticleRefused)) throw err;
@@ -96,5 +100,5 @@ export async function autocomplete(interaction: AutocompleteInteraction, ctx: Bo
   const library = choice === 'shared' ? SHARED : guildLibrary(interaction.guildId!);
   const typed = interaction.options.getFocused().toLowerCase();
   const feeds = (await (await ctx.engine).store.feeds([library])).filter((f) => f.url.toLowerCase().includes(typed) || (f.title ?? '').toLowerCase().includes(typed));
-  await interaction.respond(feeds.slice(0, 25).map((f) => ({ name: clip(`${f.title ? `${f.title} — ` : ''}${f.url}`, 100), value: String(f.id) })));
+  await interaction.respond(feeds.slice(0, 25).map((f) => ({ name: clip(`${f.title ? `${f.title} — ` : ''}${shown(f.url)}`, 100), value: String(f.id) })));
 }
