@@ -12,7 +12,7 @@ import { updateIndex } from '../src/index/update.js';
 import { inventCorpus } from './lib/invented.js';
 import { questionNames } from '../src/search/names.js';
 import { analyze } from '../src/text/terms.js';
-import { containsAnswer, emptyStore, evalEmbedder, tempDir } from './lib/harness.js';
+import { bearsOn, containsAnswer, emptyStore, evalEmbedder, tempDir } from './lib/harness.js';
 
 const args = process.argv.slice(2);
 const opt = (name: string, def: string) => {
@@ -49,11 +49,11 @@ let followBearing = 0;
 for (const q of invented.questions) {
   const a = await ask(engine, q.q, { k: 3, all: true });
   const shown = await ask(engine, q.q, { k: 3 });
+  // The question's subject: its names (every one of them invented, so none is common).
+  const subject = questionNames(q.q).flatMap((n) => analyze(n));
   for (const p of shown.passages.slice(1)) {
     followShown++;
-    // Bears on the question: holds an answer, or comes from the answer's article and names its subject.
-    const subject = questionNames(q.q).flatMap((n) => analyze(n));
-    if (containsAnswer(p.text, q.a) || (p.file === q.doc && subject.some((t) => analyze(p.text).includes(t)))) followBearing++;
+    if (bearsOn(p, q.a, q.doc, subject)) followBearing++;
   }
   const t = byKind[q.kind];
   t.n++;

@@ -17,7 +17,7 @@ import { updateIndex } from '../src/index/update.js';
 import { fold } from '../src/text/normalize.js';
 import { analyze } from '../src/text/terms.js';
 import { questionNames } from '../src/search/names.js';
-import { containsAnswer, emptyStore, evalEmbedder, tempDir } from './lib/harness.js';
+import { bearsOn, containsAnswer, emptyStore, evalEmbedder, tempDir } from './lib/harness.js';
 
 const args = process.argv.slice(2);
 const dir = args.find((a) => !a.startsWith('--')) ?? path.resolve('../shared/eval/news');
@@ -41,14 +41,8 @@ for (const p of pages) {
 }
 
 const embedder = await evalEmbedder();
-/** A quote bears on the question: it holds an answer, or it is from the answer's page and names the question's subject. */
-function bearsOn(p: { text: string; file: string }, q: { q: string; a: string[]; doc: string }): boolean {
-  if (containsAnswer(p.text, q.a)) return true;
-  if (p.file !== `${q.doc}.html`) return false;
-  const subject = [...questionNames(q.q).flatMap((n) => analyze(n)), ...rarestTerms(q.q)];
-  const terms = new Set(analyze(p.text));
-  return subject.some((t) => terms.has(t));
-}
+/** The question's subject: its names and its two words rarest among the pages. */
+const subjectOf = (question: string) => [...questionNames(question).flatMap((n) => analyze(n)), ...rarestTerms(question)];
 function rarestTerms(question: string): string[] {
   const df = (t: string) => pageTerms.filter((s) => s.has(t)).length;
   return [...new Set(analyze(question))].sort((x, y) => df(x) - df(y)).slice(0, 2);
@@ -74,7 +68,7 @@ for (const q of questions) {
   if (shown.answered && shown.passages.length === 1) singleQuote++;
   for (const p of shown.passages.slice(1)) {
     followShown++;
-    if (bearsOn(p, q)) followBearing++;
+    if (bearsOn(p, q.a, `${q.doc}.html`, subjectOf(q.q))) followBearing++;
   }
   const texts = a.passages.map((p) => p.text);
   if (!a.answered) abstained++;

@@ -174,21 +174,75 @@ function standardiser(rows: number[][]): { mean: number[]; std: number[] } {
   return { mean, std: std.map((s) => Math.sqrt(s) || 1) };
 }
 
-/** Adam on a differentiable loss over weights (bias last); `sign[i]` (+1, -1, 0 free) keeps weight i on that side of zero. */
-function optimise(dims: number, grad: (w: number[]) => number[], steps = 400, rate = 0.05, sign?: readonly number[]): number[] {
-  const w = new Array(dims + 1).fill(0);
-  const m = new Array(dims + 1).fill(0);
-  const v = new Array(dims + 1).fill(0);
+/** Adam on a differentiable loss over parameters `w` (updated in place); `sign[i]` (+1, -1, 0 free) keeps parameter i on that side of zero. */
+function optimise(w: number[], grad: (w: number[]) => number[], steps = 400, rate = 0.05, sign?: readonly number[]): number[] {
+  const m = new Array(w.length).fill(0);
+  const v = new Array(w.length).fill(0);
   for (let t = 1; t <= steps; t++) {
     const g = grad(w);
-    for (let i = 0; i <= dims; i++) {
+    for (let i = 0; i < w.length; i++) {
       m[i] = 0.9 * m[i] + 0.1 * g[i];
       v[i] = 0.999 * v[i] + 0.001 * g[i] * g[i];
       w[i] -= (rate * (m[i] / (1 - 0.9 ** t))) / (Math.sqrt(v[i] / (1 - 0.999 ** t)) + 1e-8);
-      if (sign && i < dims && sign[i] * w[i] < 0) w[i] = 0;
+      if (sign && i < sign.length && sign[i] * w[i] < 0) w[i] = 0;
     }
   }
   return w;
+}
+
+/** Linear weights over `dims` features and a bias (last), all zero. */
+const zeros = (dims: number) => new Array(dims + 1).fill(0);
+
+/**
+ * One hidden layer of tanh units over d standardised features, its parameters flat: W1 (hidden × d), b1
+ * (hidden), w2 (hidden), then the output bias when the output has one (a softmax over a list needs none).
+ */
+interface Layer {
+  hidden: number;
+  d: number;
+  outBias: boolean;
+}
+
+/** Small random first- and output-layer weights (from `seed`), zero biases. */
+function initLayer({ hidden, d, outBias }: Layer, seed: number): number[] {
+  let state = seed;
+  const rnd = () => ((state = (state * 1103515245 + 12345) % 2147483648) / 2147483648 - 0.5) * 2;
+  const n = hidden * d + 2 * hidden + (outBias ? 1 : 0);
+  return Array.from({ length: n }, (_, i) => (i < hidden * d ? rnd() / Math.sqrt(d) : i >= hidden * d + hidden && i < hidden * d + 2 * hidden ? rnd() / Math.sqrt(hidden) : 0));
+}
+
+/** Fills `h` with the hidden units for `x`; returns `start` + the output layer's sum over them. */
+function forward({ hidden, d }: Layer, P: readonly number[], x: readonly number[], h: number[], start: number): number {
+  let out = start;
+  for (let j = 0; j < hidden; j++) {
+    let a = P[hidden * d + j];
+    for (let i = 0; i < d; i++) a += P[j * d + i] * x[i];
+    h[j] = Math.tanh(a);
+    out += P[hidden * d + hidden + j] * h[j];
+  }
+  return out;
+}
+
+/** Adds to `g` the gradient of the layers below the output for an output gradient `diff` at `x` (hidden units `h`). */
+function backward({ hidden, d }: Layer, P: readonly number[], g: number[], x: readonly number[], h: readonly number[], diff: number): void {
+  for (let j = 0; j < hidden; j++) {
+    g[hidden * d + hidden + j] += diff * h[j];
+    const back = diff * P[hidden * d + hidden + j] * (1 - h[j] * h[j]);
+    g[hidden * d + j] += back;
+    for (let i = 0; i < d; i++) g[j * d + i] += back * x[i];
+  }
+}
+
+/** The trained layer as the product reads it (search/model.ts, MlpModel). */
+function unpack({ hidden, d, outBias }: Layer, P: readonly number[], features: string[], mean: number[], std: number[]): MlpModel {
+  return {
+    features,
+    mean,
+    std,
+    hidden: { weights: Array.from({ length: hidden }, (_, j) => P.slice(j * d, (j + 1) * d)), bias: P.slice(hidden * d, hidden * d + hidden) },
+    weights: P.slice(hidden * d + hidden, hidden * d + 2 * hidden),
+    bias: outBias ? P[hidden * d + 2 * hidden] : 0,
+  };
 }
 
 const L2 = 0.01;
@@ -204,23 +258,12 @@ function trainRankerMlp(train: Sample[], keep: number[], hidden: number, steps =
   const Z = lists.map((r) => r.x.map((x) => keep.map((j, i) => (x[j] - mean[i]) / std[i])));
   const W = lists.map((r) => WEIGHT[r.dataset]);
   const total = W.reduce((a, b) => a + b, 0);
-  const d = keep.length;
-  let state = 11;
-  const rnd = () => ((state = (state * 1103515245 + 12345) % 2147483648) / 2147483648 - 0.5) * 2;
-  // W1 (hidden × d), b1, w2 (hidden); the output bias does not matter in a softmax.
-  const n = hidden * d + hidden + hidden;
-  const P = Array.from({ length: n }, (_, i) => (i < hidden * d ? rnd() / Math.sqrt(d) : i >= hidden * d + hidden ? rnd() / Math.sqrt(hidden) : 0));
-  const m = new Array(n).fill(0);
-  const v = new Array(n).fill(0);
-  for (let t = 1; t <= steps; t++) {
-    const g = new Array(n).fill(0);
+  const layer: Layer = { hidden, d: keep.length, outBias: false };
+  const P = optimise(initLayer(layer, 11), (P) => {
+    const g = new Array(P.length).fill(0);
     Z.forEach((z, qi) => {
-      const H = z.map((x) => Array.from({ length: hidden }, (_, j) => {
-        let a = P[hidden * d + j];
-        for (let i = 0; i < d; i++) a += P[j * d + i] * x[i];
-        return Math.tanh(a);
-      }));
-      const s = H.map((h) => h.reduce((acc, hj, j) => acc + hj * P[hidden * d + hidden + j], 0));
+      const H = z.map(() => new Array(hidden).fill(0));
+      const s = z.map((x, ci) => forward(layer, P, x, H[ci], 0));
       const mx = Math.max(...s);
       const e = s.map((x) => Math.exp(x - mx));
       const sum = e.reduce((a, b) => a + b, 0);
@@ -228,31 +271,13 @@ function trainRankerMlp(train: Sample[], keep: number[], hidden: number, steps =
       const posSum = e.reduce((a, x, i) => a + (pos[i] ? x : 0), 0);
       H.forEach((h, ci) => {
         const diff = (W[qi] / total) * (e[ci] / sum - (pos[ci] ? e[ci] / posSum : 0));
-        if (Math.abs(diff) < 1e-12) return;
-        for (let j = 0; j < hidden; j++) {
-          g[hidden * d + hidden + j] += diff * h[j];
-          const back = diff * P[hidden * d + hidden + j] * (1 - h[j] * h[j]);
-          g[hidden * d + j] += back;
-          const x = z[ci];
-          for (let i = 0; i < d; i++) g[j * d + i] += back * x[i];
-        }
+        if (Math.abs(diff) >= 1e-12) backward(layer, P, g, z[ci], h, diff);
       });
     });
-    for (let i = 0; i < hidden * d; i++) g[i] += l2 * P[i];
-    for (let i = 0; i < n; i++) {
-      m[i] = 0.9 * m[i] + 0.1 * g[i];
-      v[i] = 0.999 * v[i] + 0.001 * g[i] * g[i];
-      P[i] -= (rate * (m[i] / (1 - 0.9 ** t))) / (Math.sqrt(v[i] / (1 - 0.999 ** t)) + 1e-8);
-    }
-  }
-  return {
-    features: keep.map((j) => FEATURES[j]),
-    mean,
-    std,
-    hidden: { weights: Array.from({ length: hidden }, (_, j) => P.slice(j * d, (j + 1) * d)), bias: P.slice(hidden * d, hidden * d + hidden) },
-    weights: P.slice(hidden * d + hidden),
-    bias: 0,
-  };
+    for (let i = 0; i < hidden * layer.d; i++) g[i] += l2 * P[i];
+    return g;
+  }, steps, rate);
+  return unpack(layer, P, keep.map((j) => FEATURES[j]), mean, std);
 }
 
 function trainRankerLinear(train: Sample[], keep: number[]): LinearModel {
@@ -261,7 +286,7 @@ function trainRankerLinear(train: Sample[], keep: number[]): LinearModel {
   const Z = lists.map((r) => r.x.map((x) => keep.map((j, i) => (x[j] - mean[i]) / std[i])));
   const W = lists.map((r) => WEIGHT[r.dataset]);
   const total = W.reduce((a, b) => a + b, 0);
-  const w = optimise(keep.length, (w) => {
+  const w = optimise(zeros(keep.length), (w) => {
     const g = new Array(keep.length + 1).fill(0);
     Z.forEach((z, qi) => {
       const s = z.map((x) => x.reduce((acc, v, i) => acc + v * w[i], 0));
@@ -291,7 +316,7 @@ function trainLogistic(rows: number[][], labels: number[], weights: number[], na
   const Z = rows.map((r) => r.map((v, i) => (v - mean[i]) / std[i]));
   const total = weights.reduce((a, b) => a + b, 0);
   const d = names.length;
-  const w = optimise(d, (w) => {
+  const w = optimise(zeros(d), (w) => {
     const g = new Array(d + 1).fill(0);
     Z.forEach((z, k) => {
       const p = 1 / (1 + Math.exp(-(z.reduce((a, v, i) => a + v * w[i], 0) + w[d])));
@@ -309,51 +334,22 @@ function trainLogistic(rows: number[][], labels: number[], weights: number[], na
 function trainMlp(rows: number[][], labels: number[], weights: number[], names: readonly string[], hidden = 8, steps = 1500, rate = 0.01, l2 = 0.003, seed = 7): MlpModel {
   const { mean, std } = standardiser(rows);
   const Z = rows.map((r) => r.map((v, i) => (v - mean[i]) / std[i]));
-  const d = names.length;
-  let state = seed;
-  const rnd = () => ((state = (state * 1103515245 + 12345) % 2147483648) / 2147483648 - 0.5) * 2;
-  // Parameters, flat: W1 (hidden × d), b1 (hidden), w2 (hidden), b2.
-  const n = hidden * d + hidden + hidden + 1;
-  const P = Array.from({ length: n }, (_, i) => (i < hidden * d ? rnd() / Math.sqrt(d) : i >= hidden * d + hidden && i < n - 1 ? rnd() / Math.sqrt(hidden) : 0));
-  const m = new Array(n).fill(0);
-  const v = new Array(n).fill(0);
+  const layer: Layer = { hidden, d: names.length, outBias: true };
   const total = weights.reduce((a, b) => a + b, 0);
   const h = new Array(hidden).fill(0);
-  for (let t = 1; t <= steps; t++) {
-    const g = new Array(n).fill(0);
+  const P = optimise(initLayer(layer, seed), (P) => {
+    const g = new Array(P.length).fill(0);
+    const out = P.length - 1;
     Z.forEach((z, k) => {
-      let out = P[n - 1];
-      for (let j = 0; j < hidden; j++) {
-        let a = P[hidden * d + j];
-        for (let i = 0; i < d; i++) a += P[j * d + i] * z[i];
-        h[j] = Math.tanh(a);
-        out += P[hidden * d + hidden + j] * h[j];
-      }
-      const p = 1 / (1 + Math.exp(-out));
+      const p = 1 / (1 + Math.exp(-forward(layer, P, z, h, P[out])));
       const diff = (weights[k] / total) * (p - labels[k]);
-      g[n - 1] += diff;
-      for (let j = 0; j < hidden; j++) {
-        g[hidden * d + hidden + j] += diff * h[j];
-        const back = diff * P[hidden * d + hidden + j] * (1 - h[j] * h[j]);
-        g[hidden * d + j] += back;
-        for (let i = 0; i < d; i++) g[j * d + i] += back * z[i];
-      }
+      g[out] += diff;
+      backward(layer, P, g, z, h, diff);
     });
-    for (let i = 0; i < hidden * d; i++) g[i] += l2 * P[i];
-    for (let i = 0; i < n; i++) {
-      m[i] = 0.9 * m[i] + 0.1 * g[i];
-      v[i] = 0.999 * v[i] + 0.001 * g[i] * g[i];
-      P[i] -= (rate * (m[i] / (1 - 0.9 ** t))) / (Math.sqrt(v[i] / (1 - 0.999 ** t)) + 1e-8);
-    }
-  }
-  return {
-    features: [...names],
-    mean,
-    std,
-    hidden: { weights: Array.from({ length: hidden }, (_, j) => P.slice(j * d, (j + 1) * d)), bias: P.slice(hidden * d, hidden * d + hidden) },
-    weights: P.slice(hidden * d + hidden, n - 1),
-    bias: P[n - 1],
-  };
+    for (let i = 0; i < hidden * layer.d; i++) g[i] += l2 * P[i];
+    return g;
+  }, steps, rate);
+  return unpack(layer, P, [...names], mean, std);
 }
 
 const applyLinear = (m: LinearModel, x: readonly number[]) => 1 / (1 + Math.exp(-x.reduce((z, v, k) => z + m.weights[k] * ((v - m.mean[k]) / m.std[k]), m.bias)));

@@ -8,7 +8,7 @@ export type Logger = pino.Logger;
 const SECRET_PARAM = /^(?:token|access_?token|api_?key|apikey|key|secret|sig|signature|auth|password|passwd|session|code)$/i;
 
 /** An address with the values of its secret-looking query parameters replaced. */
-export function redactUrl(value: unknown): unknown {
+export function redactUrl<T>(value: T): T {
   if (typeof value !== 'string') return value;
   try {
     const u = new URL(value);
@@ -18,14 +18,15 @@ export function redactUrl(value: unknown): unknown {
       u.searchParams.set(k, 'redacted');
       changed = true;
     }
-    return changed ? u.toString() : value;
+    return changed ? (u.toString() as T) : value;
   } catch {
     return value;
   }
 }
 
 const TOKEN_PATHS = ['token', '*.token', 'config.discordToken', 'discordToken', 'headers.authorization', '*.headers.authorization'];
-const URL_PATHS = ['url', 'feed', '*.url', '*.feed'];
+const URL_KEYS = ['url', 'feed'];
+const URL_PATHS = URL_KEYS.flatMap((k) => [k, `*.${k}`]);
 
 /** `destination`: a file path, or a file descriptor (default 2, stderr). */
 export function createLogger(level: string = process.env.LOG_LEVEL || 'info', destination: string | number = 2): Logger {
@@ -34,7 +35,7 @@ export function createLogger(level: string = process.env.LOG_LEVEL || 'info', de
       level,
       redact: {
         paths: [...TOKEN_PATHS, ...URL_PATHS],
-        censor: (value: unknown, path: string[]) => (URL_PATHS.some((p) => p.endsWith(path[path.length - 1])) ? redactUrl(value) : '[redacted]'),
+        censor: (value: unknown, path: string[]) => (URL_KEYS.includes(path[path.length - 1]) ? redactUrl(value) : '[redacted]'),
       },
     },
     pino.destination(typeof destination === 'number' ? destination : { dest: destination, sync: true, mkdir: true }),

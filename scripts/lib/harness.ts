@@ -88,6 +88,17 @@ export function containsAnswer(text: string, answers: string[]): boolean {
   return answers.some((a) => t.includes(norm(a)));
 }
 
+/**
+ * How the evaluations judge a quote shown after the first: it bears on the question when it holds an
+ * answer, or when it comes from the answer's own article (`answerFile`) and names the question's subject.
+ */
+export function bearsOn(quote: { text: string; file: string }, answers: string[], answerFile: string, subject: readonly string[]): boolean {
+  if (containsAnswer(quote.text, answers)) return true;
+  if (quote.file !== answerFile) return false;
+  const terms = new Set(analyze(quote.text));
+  return subject.some((t) => terms.has(t));
+}
+
 export interface Scores {
   top1: number;
   top3: number;

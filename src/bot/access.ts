@@ -3,7 +3,7 @@
 // library; the shared library is changed only by the bot's owners (BOT_OWNER_IDS, or the application's
 // owner or team). Discord hides the admin commands from others (default_member_permissions); every action
 // is checked again here, at run time, and every refusal says why.
-import { MessageFlags, PermissionFlagsBits, type AutocompleteInteraction, type ChatInputCommandInteraction, type Interaction, type Message } from 'discord.js';
+import { MessageFlags, PermissionFlagsBits, type AutocompleteInteraction, type ChatInputCommandInteraction, type Interaction, type Message, type SlashCommandStringOption } from 'discord.js';
 import { guildLibrary, SHARED, type LibraryKey, type Scope } from '../store/types.js';
 import type { BotContext } from './context.js';
 import { textPayload } from './respond.js';
@@ -24,6 +24,15 @@ export function isOwner(ctx: BotContext, userId: string): boolean {
 }
 
 export type LibraryChoice = 'server' | 'shared';
+
+/** The `library` option every admin command takes; `choiceOf` reads it. */
+export function libraryOption(description = "Which library: this server's own (default), or the shared one (bot owners only)") {
+  return (o: SlashCommandStringOption) =>
+    o
+      .setName('library')
+      .setDescription(description)
+      .addChoices({ name: 'this server', value: 'server' }, { name: 'shared (bot owners)', value: 'shared' });
+}
 
 export function choiceOf(interaction: ChatInputCommandInteraction | AutocompleteInteraction): LibraryChoice {
   return interaction.options.getString('library') === 'shared' ? 'shared' : 'server';
@@ -52,6 +61,13 @@ export async function libraryToChange(ctx: BotContext, interaction: ChatInputCom
     await interaction.reply({ ...textPayload(refusal), flags: MessageFlags.Ephemeral });
     return null;
   }
+  return choice === 'shared' ? SHARED : guildLibrary(interaction.guildId!);
+}
+
+/** The library an admin command's autocomplete may list from: the one it would change, or null if this user may not. */
+export function libraryToSuggest(ctx: BotContext, interaction: AutocompleteInteraction): LibraryKey | null {
+  const choice = choiceOf(interaction);
+  if (!mayChange(ctx, interaction, choice) || (choice === 'server' && !interaction.guildId)) return null;
   return choice === 'shared' ? SHARED : guildLibrary(interaction.guildId!);
 }
 

@@ -15,7 +15,7 @@ import { redactUrl } from '../log.js';
 export function noticeOf(r: PollResult): string {
   const titles = r.articles.map((a) => `“${safe(a.title ?? a.file ?? '')}”`);
   const shown = titles.slice(0, 3).join(', ') + (titles.length > 3 ? ` and ${titles.length - 3} more` : '');
-  return clip(`New from ${r.feed.title ? `**${safe(r.feed.title)}**` : `<${redactUrl(r.feed.url) as string}>`}: ${shown} — ask me about ${r.articles.length === 1 ? 'it' : 'them'}.`, LIMITS.content);
+  return clip(`New from ${r.feed.title ? `**${safe(r.feed.title)}**` : `<${redactUrl(r.feed.url)}>`}: ${shown} — ask me about ${r.articles.length === 1 ? 'it' : 'them'}.`, LIMITS.content);
 }
 
 /** Checks the due feeds now; resolves when the check is done. */

@@ -7,7 +7,7 @@ import { ConfigError, loadConfig, type Config } from '../config.js';
 import type { Engine } from '../engine.js';
 import { chooseModel, missingFiles, ModelMissingError, presetFor, probeHub } from '../embed/model.js';
 import { HUB_MODEL, STATIC_MODEL_ID } from '../embed/presets.js';
-import { guildLibrary, LockBusyError, SHARED, StoreError, type LibraryKey } from '../store/types.js';
+import { guildLibrary, LockBusyError, SHARED, StoreError, type LibraryKey, type Store } from '../store/types.js';
 import { renderAnswer } from './render.js';
 import { detailLines, progressReporter, summaryLine } from './progress.js';
 import type { Answer } from '../answer/compose.js';
@@ -28,7 +28,7 @@ function config(): Config {
 }
 
 /** Opens the engine, bringing the index up to date; index reports go to stderr so stdout stays data. */
-async function open(cfg: Config, quiet = false): Promise<Engine> {
+async function open(cfg: Config, quiet?: boolean): Promise<Engine> {
   const { openEngine } = await engineApi();
   const progress = progressReporter(process.stderr);
   try {
@@ -43,6 +43,27 @@ async function open(cfg: Config, quiet = false): Promise<Engine> {
     });
   } finally {
     progress.stop();
+  }
+}
+
+/** Runs `fn` on the open engine (see `open`) and closes it however `fn` ends. */
+async function withEngine<T>(cfg: Config, quiet: boolean | undefined, fn: (engine: Engine) => Promise<T>): Promise<T> {
+  const { closeEngine } = await engineApi();
+  const engine = await open(cfg, quiet);
+  try {
+    return await fn(engine);
+  } finally {
+    await closeEngine(engine);
+  }
+}
+
+/** Runs `fn` on the store alone (no model, no re-index) and closes it however `fn` ends. */
+async function withStore<T>(cfg: Config, fn: (store: Store) => Promise<T>): Promise<T> {
+  const store = await openStore(cfg, { onStatus: err });
+  try {
+    return await fn(store);
+  } finally {
+    await store.close();
   }
 }
 
@@ -140,15 +161,14 @@ program
     if (words.length === 0 && process.stdin.isTTY) {
       throw new InvalidArgumentError('Give a question, e.g. verbatim ask "When did Panetta visit Hanoi?" (or pipe questions on stdin).');
     }
-    const { ask, closeEngine, rejectQuestion } = await engineApi();
+    const { ask, rejectQuestion } = await engineApi();
     // A question that cannot be asked gets its help at once, before the model and index are loaded.
     const rejected = words.length ? rejectQuestion(words.join(' ')) : null;
     if (rejected) {
       print(rejected);
       return;
     }
-    const engine = await open(cfg, opts.json);
-    try {
+    await withEngine(cfg, opts.json, async (engine) => {
       if (words.length) {
         print(await ask(engine, words.join(' '), { k, scope, all: opts.all }));
         return;
@@ -161,19 +181,16 @@ program
         first = false;
         print(await ask(engine, line, { k, scope, all: opts.all }));
       }
-    } finally {
-      await closeEngine(engine);
-    }
+    });
   });
 
 program
   .command('chat')
   .description('ask questions interactively')
   .action(async () => {
-    const { ask, closeEngine } = await engineApi();
+    const { ask } = await engineApi();
     const cfg = config();
-    const engine = await open(cfg);
-    try {
+    await withEngine(cfg, false, async (engine) => {
       out(`Verbatim — ${(await engine.store.articles([SHARED])).length} articles. Ask a question; "exit" or Ctrl-D to leave.`);
       const rl = readline.createInterface({ input: process.stdin, output: process.stdout, prompt: 'verbatim> ' });
       rl.prompt();
@@ -184,9 +201,7 @@ program
         rl.prompt();
       }
       rl.close();
-    } finally {
-      await closeEngine(engine);
-    }
+    });
   });
 
 program
@@ -195,9 +210,7 @@ program
   .option('--json', 'print JSON')
   .option('-l, --library <key>', 'list this library (repeatable; default: shared)', libraryKey)
   .action(async (opts: { json?: boolean; library?: LibraryKey[] }) => {
-    const { closeEngine } = await engineApi();
-    const engine = await open(config(), true);
-    try {
+    await withEngine(config(), true, async (engine) => {
       const articles = await engine.store.articles(opts.library ?? [SHARED]);
       if (opts.json) {
         out(JSON.stringify(articles.map((a) => ({ file: a.file, library: a.library, title: a.title, source: a.source, date: a.date, url: a.url, passages: a.passages }))));
@@ -207,9 +220,7 @@ program
       for (const a of articles) {
         out(`${a.title}\n    ${[a.source, a.date, `${a.passages} passages`].filter(Boolean).join(', ')} — ${a.file}${a.library === SHARED ? '' : ` [${a.library}]`}`);
       }
-    } finally {
-      await closeEngine(engine);
-    }
+    });
   });
 
 program
@@ -220,18 +231,15 @@ program
   .option('--json', 'print one JSON object per address')
   .action(async (urls: string[], opts: { library?: LibraryKey[]; json?: boolean }) => {
     const library = opts.library?.[0] ?? SHARED;
-    const { addFromWeb, closeEngine } = await engineApi();
-    const engine = await open(config(), true);
-    try {
+    const { addFromWeb } = await engineApi();
+    await withEngine(config(), true, async (engine) => {
       const { pages } = await addFromWeb(engine, library, urls, { onStatus: err });
       for (const p of pages) {
         if (opts.json) out(JSON.stringify(p));
         else out(pageLine(p));
       }
       if (pages.some((p) => p.status === 'skipped')) process.exitCode = 1;
-    } finally {
-      await closeEngine(engine);
-    }
+    });
   });
 
 const feeds = program.command('feeds').description('follow sites\' feeds (RSS, Atom, JSON Feed): new entries are fetched and indexed');
@@ -242,15 +250,11 @@ feeds
   .option('-l, --library <key>', 'the library: "shared" (default) or a server id', libraryKey)
   .action(async (url: string, opts: { library?: LibraryKey[] }) => {
     const library = opts.library?.[0] ?? SHARED;
-    const { closeEngine } = await engineApi();
     const { followFeed } = await import('../feeds/poll.js');
-    const engine = await open(config(), true);
-    try {
+    await withEngine(config(), true, async (engine) => {
       const r = await followFeed(engine, library, url);
       out(`Following ${r.feed.title ? `“${r.feed.title}” ` : ''}${r.feed.url} in ${library}: ${pollLine(r)}`);
-    } finally {
-      await closeEngine(engine);
-    }
+    });
   });
 feeds
   .command('remove')
@@ -258,14 +262,11 @@ feeds
   .argument('<url>', 'the feed\'s address, its site\'s, or its number in `feeds list`')
   .option('-l, --library <key>', 'the library: "shared" (default) or a server id', libraryKey)
   .action(async (url: string, opts: { library?: LibraryKey[] }) => {
-    const store = await openStore(config(), { onStatus: err });
-    try {
+    await withStore(config(), async (store) => {
       const { unfollowFeed } = await import('../feeds/poll.js');
       const feed = await unfollowFeed(store, opts.library?.[0] ?? SHARED, url);
       out(`No longer following ${feed.url}; its articles stay in ${feed.library}.`);
-    } finally {
-      await store.close();
-    }
+    });
   });
 feeds
   .command('list')
@@ -273,8 +274,7 @@ feeds
   .option('-l, --library <key>', 'only this library (repeatable; default: all)', libraryKey)
   .option('--json', 'print JSON')
   .action(async (opts: { library?: LibraryKey[]; json?: boolean }) => {
-    const store = await openStore(config(), { onStatus: err });
-    try {
+    await withStore(config(), async (store) => {
       const list = await store.feeds(opts.library);
       if (opts.json) {
         out(JSON.stringify(list));
@@ -284,9 +284,7 @@ feeds
       for (const f of list) {
         out(`${f.id}. ${f.title ? `“${f.title}” ` : ''}${f.url} [${f.library}] — ${f.checkedAt ? `checked ${f.checkedAt.slice(0, 16).replace('T', ' ')}` : 'not checked yet'}, next ${f.nextAt.slice(0, 16).replace('T', ' ')}${f.failures ? `; failing (${f.failures}×): ${f.lastError}` : ''}`);
       }
-    } finally {
-      await store.close();
-    }
+    });
   });
 feeds
   .command('poll')
@@ -294,16 +292,12 @@ feeds
   .option('-a, --all', 'check every feed now, due or not')
   .option('-l, --library <key>', 'only this library (repeatable)', libraryKey)
   .action(async (opts: { all?: boolean; library?: LibraryKey[] }) => {
-    const { closeEngine } = await engineApi();
     const { pollDue } = await import('../feeds/poll.js');
-    const engine = await open(config(), true);
-    try {
+    await withEngine(config(), true, async (engine) => {
       const results = await pollDue(engine, { all: opts.all, libraries: opts.library, onResult: (r) => out(`${r.feed.url} [${r.feed.library}]: ${pollLine(r)}`) });
       if (!results.length) out('No feed is due.');
       if (results.some((r) => r.status === 'failed')) process.exitCode = 1;
-    } finally {
-      await closeEngine(engine);
-    }
+    });
   });
 
 program
@@ -351,16 +345,13 @@ program
   .description('verify that the database and the vector index agree (read-only)')
   .action(async () => {
     const cfg = config();
-    const store = await openStore(cfg, { onStatus: err });
-    try {
+    await withStore(cfg, async (store) => {
       const report = await store.check();
       out(`Checking ${store.location}`);
       for (const l of report.lines) out(`  ${l}`);
       out(report.ok ? 'All checks passed.' : 'Problems found: run `verbatim index` to rebuild what is derived, or restore the database from a backup.');
       if (!report.ok) process.exitCode = 1;
-    } finally {
-      await store.close();
-    }
+    });
   });
 
 const mib = (bytes: number) => `${(bytes / 1048576).toFixed(1)} MB`;
@@ -371,8 +362,7 @@ const libraries = program
   .option('--json', 'print JSON')
   .action(async (opts: { json?: boolean }) => {
     const cfg = config();
-    const store = await openStore(cfg, { onStatus: err });
-    try {
+    await withStore(cfg, async (store) => {
       const list = await store.libraries();
       if (opts.json) {
         out(JSON.stringify(list));
@@ -383,9 +373,7 @@ const libraries = program
         const due = l.leftAt ? new Date(Date.parse(l.leftAt) + cfg.guildRetentionDays * 86_400_000).toISOString().slice(0, 10) : null;
         out(`${l.key}${l.name ? ` (${l.name})` : ''}: ${l.articles} articles, ${l.passages} passages, ${mib(l.bytes)}${l.leftAt ? ` — bot removed ${l.leftAt.slice(0, 10)}, deleted after ${due}` : ''}`);
       }
-    } finally {
-      await store.close();
-    }
+    });
   });
 
 libraries
@@ -397,8 +385,7 @@ libraries
     const key = libraryKey(guild)[0];
     if (key === SHARED) throw new InvalidArgumentError('The shared library is the corpus folder: remove files from it instead.');
     const cfg = config();
-    const store = await openStore(cfg, { onStatus: err });
-    try {
+    await withStore(cfg, async (store) => {
       const lib = (await store.libraries()).find((l) => l.key === key);
       if (!lib) throw new InvalidArgumentError(`There is no library ${key}.`);
       if (!opts.yes) {
@@ -418,9 +405,7 @@ libraries
         await release();
       }
       out(`Deleted ${key}: ${lib.articles} articles, ${lib.passages} passages.`);
-    } finally {
-      await store.close();
-    }
+    });
   });
 
 const model = program.command('model').description('embedding model tools');

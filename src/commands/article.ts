@@ -4,7 +4,7 @@
 // `library: server` (the default) is this server's own library, for members with Manage Server;
 // `library: shared` is the corpus every server reads, for the bot's owners only.
 import { MessageFlags, SlashCommandBuilder, type AutocompleteInteraction, type ChatInputCommandInteraction } from 'discord.js';
-import { ADMIN_PERMISSION, choiceOf, libraryToChange, mayChange } from '../bot/access.js';
+import { ADMIN_PERMISSION, libraryOption, libraryToChange, libraryToSuggest } from '../bot/access.js';
 import type { BotContext } from '../bot/context.js';
 import { deliver } from '../bot/deliver.js';
 import { ArticleFileError, downloadArticle, removeArticle as removeFile, safeArticleName, saveArticle } from '../bot/corpus-files.js';
@@ -12,14 +12,8 @@ import { clip, LIMITS, safe } from '../bot/layout.js';
 import { textPayload } from '../bot/respond.js';
 import { addArticle, addFromWeb, deleteArticle, reindex } from '../engine.js';
 import { ArticleRefused } from '../index/update.js';
-import { guildLibrary, SHARED, type LibraryKey } from '../store/types.js';
+import { SHARED, type LibraryKey } from '../store/types.js';
 import { summaryText } from './reindex.js';
-
-const libraryOption = (o: import('discord.js').SlashCommandStringOption) =>
-  o
-    .setName('library')
-    .setDescription("Which library: this server's own (default), or the shared one (bot owners only)")
-    .addChoices({ name: 'this server', value: 'server' }, { name: 'shared (bot owners)', value: 'shared' });
 
 export const data = new SlashCommandBuilder()
   .setName('article')
@@ -32,14 +26,14 @@ export const data = new SlashCommandBuilder()
       .setDescription('Add an article by its address, or a .txt, .md or .html file, and index it')
       .addStringOption((o) => o.setName('url').setDescription('The article’s address (https://…)').setMaxLength(2000))
       .addAttachmentOption((o) => o.setName('file').setDescription('The article file'))
-      .addStringOption(libraryOption),
+      .addStringOption(libraryOption()),
   )
   .addSubcommand((s) =>
     s
       .setName('remove')
       .setDescription('Remove an article and its passages')
       .addStringOption((o) => o.setName('name').setDescription('The article file').setRequired(true).setAutocomplete(true))
-      .addStringOption(libraryOption),
+      .addStringOption(libraryOption()),
   );
 
 /** A refusal the user can act on (a bad file, a full library, a missing article) becomes the reply. */
@@ -120,9 +114,8 @@ export async function execute(interaction: ChatInputCommandInteraction, ctx: Bot
 
 /** Names of the articles the user may remove here; nothing for anyone else. */
 export async function autocomplete(interaction: AutocompleteInteraction, ctx: BotContext): Promise<void> {
-  const choice = choiceOf(interaction);
-  if (!mayChange(ctx, interaction, choice) || (choice === 'server' && !interaction.guildId)) return interaction.respond([]);
-  const library = choice === 'shared' ? SHARED : guildLibrary(interaction.guildId!);
+  const library = libraryToSuggest(ctx, interaction);
+  if (!library) return interaction.respond([]);
   const typed = interaction.options.getFocused().toLowerCase();
   const articles = ctx.isReady() ? await (await ctx.engine).store.articles([library]) : [];
   const matches = articles.filter((a) => a.file.toLowerCase().includes(typed) || a.title.toLowerCase().includes(typed)).slice(0, 25);

@@ -2,21 +2,15 @@
 // [library]: a server's library follows sites' feeds (Manage Server; the shared library: bot owners). New
 // entries are fetched and indexed by the poller in the bot (bot/feeds.ts) every FEED_POLL_MINUTES.
 import { ChannelType, MessageFlags, SlashCommandBuilder, type AutocompleteInteraction, type ChatInputCommandInteraction } from 'discord.js';
-import { ADMIN_PERMISSION, choiceOf, libraryToChange, mayChange } from '../bot/access.js';
+import { ADMIN_PERMISSION, libraryOption, libraryToChange, libraryToSuggest } from '../bot/access.js';
 import type { BotContext } from '../bot/context.js';
 import { deliver } from '../bot/deliver.js';
 import { clip, LIMITS, safe } from '../bot/layout.js';
 import { textPayload } from '../bot/respond.js';
 import { FeedRefused, followFeed, unfollowFeed, type PollResult } from '../feeds/poll.js';
 import { ArticleRefused } from '../index/update.js';
-import { guildLibrary, SHARED, type FeedRecord } from '../store/types.js';
+import { SHARED, type FeedRecord } from '../store/types.js';
 import { redactUrl } from '../log.js';
-
-const libraryOption = (o: import('discord.js').SlashCommandStringOption) =>
-  o
-    .setName('library')
-    .setDescription("Which library: this server's own (default), or the shared one (bot owners only)")
-    .addChoices({ name: 'this server', value: 'server' }, { name: 'shared (bot owners)', value: 'shared' });
 
 export const data = new SlashCommandBuilder()
   .setName('feed')
@@ -29,19 +23,19 @@ export const data = new SlashCommandBuilder()
       .setDescription('Follow a feed (RSS, Atom, JSON Feed), or the one a site links to, and add its articles')
       .addStringOption((o) => o.setName('url').setDescription('The feed’s or the site’s address (https://…)').setRequired(true).setMaxLength(2000))
       .addChannelOption((o) => o.setName('channel').setDescription('Post a one-line notice of new articles here (optional)').addChannelTypes(ChannelType.GuildText, ChannelType.GuildAnnouncement))
-      .addStringOption(libraryOption),
+      .addStringOption(libraryOption()),
   )
   .addSubcommand((s) =>
     s
       .setName('remove')
       .setDescription('Stop following a feed (its articles stay until removed)')
       .addStringOption((o) => o.setName('url').setDescription('The feed').setRequired(true).setAutocomplete(true))
-      .addStringOption(libraryOption),
+      .addStringOption(libraryOption()),
   )
-  .addSubcommand((s) => s.setName('list').setDescription('The feeds this library follows').addStringOption(libraryOption));
+  .addSubcommand((s) => s.setName('list').setDescription('The feeds this library follows').addStringOption(libraryOption()));
 
 /** A feed's address as shown in Discord: a private feed's key in its query is not repeated there. */
-const shown = (url: string) => redactUrl(url) as string;
+const shown = (url: string) => redactUrl(url);
 
 /** What a first check of a feed did, in a line or two. */
 export function pollText(r: PollResult): string {
@@ -95,9 +89,8 @@ export async function execute(interaction: ChatInputCommandInteraction, ctx: Bot
 
 /** The feeds the user may stop following here. */
 export async function autocomplete(interaction: AutocompleteInteraction, ctx: BotContext): Promise<void> {
-  const choice = choiceOf(interaction);
-  if (!mayChange(ctx, interaction, choice) || (choice === 'server' && !interaction.guildId) || !ctx.isReady()) return interaction.respond([]);
-  const library = choice === 'shared' ? SHARED : guildLibrary(interaction.guildId!);
+  const library = libraryToSuggest(ctx, interaction);
+  if (!library || !ctx.isReady()) return interaction.respond([]);
   const typed = interaction.options.getFocused().toLowerCase();
   const feeds = (await (await ctx.engine).store.feeds([library])).filter((f) => f.url.toLowerCase().includes(typed) || (f.title ?? '').toLowerCase().includes(typed));
   await interaction.respond(feeds.slice(0, 25).map((f) => ({ name: clip(`${f.title ? `${f.title} — ` : ''}${shown(f.url)}`, 100), value: String(f.id) })));

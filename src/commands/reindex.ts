@@ -1,7 +1,7 @@
 // /reindex [library] — re-reads this server's library from its uploads (Manage Server), or the shared
 // corpus folder (bot owners), with live progress and a summary. Only changed passages are embedded.
 import { MessageFlags, SlashCommandBuilder, type ChatInputCommandInteraction } from 'discord.js';
-import { ADMIN_PERMISSION, libraryToChange } from '../bot/access.js';
+import { ADMIN_PERMISSION, libraryOption, libraryToChange } from '../bot/access.js';
 import type { BotContext } from '../bot/context.js';
 import { deliver } from '../bot/deliver.js';
 import { clip, LIMITS, safe } from '../bot/layout.js';
@@ -15,12 +15,7 @@ export const data = new SlashCommandBuilder()
   .setDescription("Re-read this server's library (Manage Server); only changed passages are embedded")
   .setDefaultMemberPermissions(ADMIN_PERMISSION)
   .setDMPermission(false)
-  .addStringOption((o) =>
-    o
-      .setName('library')
-      .setDescription("Which library: this server's own (default), or the shared corpus folder (bot owners only)")
-      .addChoices({ name: 'this server', value: 'server' }, { name: 'shared (bot owners)', value: 'shared' }),
-  );
+  .addStringOption(libraryOption("Which library: this server's own (default), or the shared corpus folder (bot owners only)"));
 
 export function summaryText(s: IndexSummary): string {
   return clip(safe([summaryLine(s) + '.', ...detailLines(s).map((l) => l.trim())].join('\n')), LIMITS.content);

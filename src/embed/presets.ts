@@ -8,7 +8,6 @@ import { MINILM_WHEEL } from './pretrained/wheels.js';
 export interface ModelPreset {
   id: string;
   pooling: 'mean' | 'cls';
-  normalize: boolean;
   queryPrefix: string;
   passagePrefix: string;
   /** The longest input the model reads, in WordPiece tokens, special tokens included. */
@@ -29,7 +28,6 @@ export const PRESETS: Record<string, ModelPreset> = {
   [MINILM_WHEEL.modelId]: {
     id: MINILM_WHEEL.modelId,
     pooling: 'mean',
-    normalize: true,
     queryPrefix: '',
     passagePrefix: '',
     maxTokens: MINILM_WHEEL.maxTokens,
@@ -42,7 +40,6 @@ export const PRESETS: Record<string, ModelPreset> = {
   'Xenova/bge-small-en-v1.5': {
     id: 'Xenova/bge-small-en-v1.5',
     pooling: 'cls',
-    normalize: true,
     queryPrefix: 'Represent this sentence for searching relevant passages: ',
     passagePrefix: '',
     maxTokens: 512,
@@ -54,7 +51,6 @@ export const PRESETS: Record<string, ModelPreset> = {
   'Xenova/gte-small': {
     id: 'Xenova/gte-small',
     pooling: 'mean',
-    normalize: true,
     queryPrefix: '',
     passagePrefix: '',
     maxTokens: 512,
@@ -66,7 +62,6 @@ export const PRESETS: Record<string, ModelPreset> = {
   'Xenova/all-MiniLM-L6-v2': {
     id: 'Xenova/all-MiniLM-L6-v2',
     pooling: 'mean',
-    normalize: true,
     queryPrefix: '',
     passagePrefix: '',
     maxTokens: 256,
@@ -78,7 +73,6 @@ export const PRESETS: Record<string, ModelPreset> = {
   'Xenova/e5-small-v2': {
     id: 'Xenova/e5-small-v2',
     pooling: 'mean',
-    normalize: true,
     queryPrefix: 'query: ',
     passagePrefix: 'passage: ',
     maxTokens: 512,
@@ -90,7 +84,6 @@ export const PRESETS: Record<string, ModelPreset> = {
   [STATIC_MODEL_ID]: {
     id: STATIC_MODEL_ID,
     pooling: 'mean',
-    normalize: true,
     queryPrefix: '',
     passagePrefix: '',
     maxTokens: 512,

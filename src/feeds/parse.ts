@@ -2,6 +2,7 @@
 // entry is keyed by its id (guid) or, without one, its link, and fingerprinted by what the feed says of it
 // (its date and title): a new key is a new article, a changed fingerprint an article to fetch again.
 import { parseFeed } from 'feedsmith';
+import { httpUrl } from '../text/address.js';
 
 export class FeedError extends Error {}
 
@@ -29,16 +30,7 @@ const text = (v: unknown): string | null => {
   if (v && typeof v === 'object' && 'value' in v) return text((v as Loose).value);
   return null;
 };
-const httpUrl = (v: unknown, base: string): string | null => {
-  const s = text(v);
-  if (!s) return null;
-  try {
-    const u = new URL(s, base);
-    return u.protocol === 'http:' || u.protocol === 'https:' ? u.toString() : null;
-  } catch {
-    return null;
-  }
-};
+const address = (v: unknown, base: string): string | null => httpUrl(text(v), base) ?? null;
 
 function entryOf(item: Loose, format: string, base: string): FeedEntry | null {
   let url: string | null = null;
@@ -47,18 +39,18 @@ function entryOf(item: Loose, format: string, base: string): FeedEntry | null {
   if (format === 'atom') {
     const links = (Array.isArray(item.links) ? item.links : []) as Loose[];
     const alternate = links.find((l) => !l.rel || l.rel === 'alternate') ?? links[0];
-    url = alternate ? httpUrl(alternate.href, base) : null;
+    url = alternate ? address(alternate.href, base) : null;
     id = text(item.id);
     updated = text(item.updated) ?? text(item.published);
   } else if (format === 'json') {
-    url = httpUrl(item.url, base) ?? httpUrl(item.external_url, base);
+    url = address(item.url, base) ?? address(item.external_url, base);
     id = text(item.id);
     updated = text(item.date_modified) ?? text(item.date_published);
   } else {
     const guid = item.guid as Loose | string | undefined;
     const guidValue = text(guid);
     const permalink = guid && typeof guid === 'object' ? guid.isPermaLink !== false : true;
-    url = httpUrl(item.link, base) ?? (permalink ? httpUrl(guidValue, base) : null) ?? httpUrl((item.rdf as Loose | undefined)?.about, base);
+    url = address(item.link, base) ?? (permalink ? address(guidValue, base) : null) ?? address((item.rdf as Loose | undefined)?.about, base);
     id = guidValue;
     const dc = item.dc as Loose | undefined;
     updated = text(item.pubDate) ?? text(dc?.date);

@@ -7,7 +7,7 @@ import type { Config } from '../config.js';
 import { addFromWeb, webFetcher, type Engine } from '../engine.js';
 import { FetchRefused } from '../fetch/client.js';
 import type { PageOutcome } from '../index/pages.js';
-import { SHARED, type FeedEntryRecord, type FeedRecord, type LibraryKey, type Store } from '../store/types.js';
+import { SHARED, type FeedEntryRecord, type FeedRecord, type FeedState, type LibraryKey, type Store } from '../store/types.js';
 import { feedLinks } from './discover.js';
 import { FeedError, parseFeedBytes, type ParsedFeed } from './parse.js';
 
@@ -34,6 +34,11 @@ const DAY_MS = 86_400_000;
 /** When to check a feed again after `failures` failures in a row. */
 export function nextCheck(config: Config, failures: number, now = Date.now()): string {
   return new Date(now + Math.min(DAY_MS, config.feedPollMs * 2 ** failures)).toISOString();
+}
+
+/** The schedule after a check that worked: the next one at the usual interval. */
+function checked(config: Config, now: number): FeedState {
+  return { checkedAt: new Date(now).toISOString(), nextAt: nextCheck(config, 0, now), failures: 0, lastError: null };
 }
 
 /** A feed (or a site page naming one) at `address`: its final address and what it holds. */
@@ -89,7 +94,7 @@ export async function pollFeed(engine: Engine, feed: FeedRecord, opts: { signal?
   try {
     const r = await webFetcher(engine).fetch(feed.url, { accept: 'feed', etag: feed.etag, lastModified: feed.lastModified, signal: opts.signal });
     if (r.notModified) {
-      await store.updateFeed(feed.id, { checkedAt: new Date(now).toISOString(), nextAt: nextCheck(config, 0, now), failures: 0, lastError: null });
+      await store.updateFeed(feed.id, checked(config, now));
       return { feed, status: 'unchanged', articles: [], skipped: [], notes: [], embedded: 0 };
     }
     const parsed = parseFeedBytes(r.body, r.url, config.feedMaxEntries);
@@ -137,11 +142,11 @@ async function ingest(engine: Engine, feed: FeedRecord, parsed: ParsedFeed, vali
         continue;
       }
       (p.status === 'skipped' ? skipped : p.status === 'unchanged' ? [] : articles).push(p);
-      records.push({ key: e.key, url: e.url, fingerprint: e.fingerprint, status: p.status === 'skipped' ? 'skipped' : 'indexed', file: p.file ?? null, reason: p.reason ?? null, etag: null, lastModified: null, seenAt: new Date().toISOString() });
+      records.push({ key: e.key, url: e.url, fingerprint: e.fingerprint, status: p.status === 'skipped' ? 'skipped' : 'indexed', file: p.file ?? null, reason: p.reason ?? null, seenAt: new Date().toISOString() });
     }
     await store.saveFeedEntries(feed.id, records);
   }
-  await store.updateFeed(feed.id, { title: parsed.title ?? feed.title, etag: validators.etag, lastModified: validators.lastModified, checkedAt: new Date(now).toISOString(), nextAt: nextCheck(config, 0, now), failures: 0, lastError: null });
+  await store.updateFeed(feed.id, { title: parsed.title ?? feed.title, etag: validators.etag, lastModified: validators.lastModified, ...checked(config, now) });
   return { feed, status: articles.length ? 'updated' : 'unchanged', articles, skipped, notes, embedded };
 }
 

@@ -4,13 +4,12 @@
 // one whose text changed is re-indexed in place, only its new passages embedded. A server's library keeps
 // the page in the store; the shared library is the corpus folder, so the page is saved there
 // (web/<host>/<path>-<hash>.html) and the folder re-read.
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { sourceFromBytes } from '../ingest/read.js';
 import { sha256 } from '../text/hash.js';
-import { SHARED, type ChangeSet, type LibraryKey } from '../store/types.js';
-import { ArticleRefused, emptySummary, finish, locked, prepareArticle, rebuildReason, settingsFor, updateIndex, type IndexSummary, type Prepared, type UpdateOptions } from './update.js';
+import { SHARED, type LibraryKey } from '../store/types.js';
+import { emptySummary, finish, libraryForWrite, locked, prepareArticle, settingsFor, updateIndex, type IndexSummary, type LibraryLimits, type Prepared, type UpdateOptions } from './update.js';
 
 /** A page as fetched. */
 export interface WebPage {
@@ -51,7 +50,7 @@ export function webFile(canonical: string): string {
   const u = new URL(canonical);
   const host = u.hostname.replace(/[^a-z0-9.-]/g, '_').replace(/^\.+/, '') || 'site';
   const slug = `${u.pathname}${u.search}`.toLowerCase().replace(/\.(?:html?|php|aspx?)$/, '').replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(-60) || 'index';
-  return `web/${host}/${slug}-${crypto.createHash('sha256').update(canonical).digest('hex').slice(0, 8)}.html`;
+  return `web/${host}/${slug}-${sha256(canonical).slice(0, 8)}.html`;
 }
 
 const escapeAttr = (s: string) => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
@@ -72,6 +71,9 @@ interface Read {
   /** sha256 of what is indexed of it (title and passages): the same article under new page furniture is unchanged. */
   contentHash: string;
 }
+
+/** What every outcome of a read page says: the address asked for, and the article it is. */
+const outcomeOf = (r: Read) => ({ address: r.page.requested ?? r.page.address, url: r.url, file: r.file });
 
 /** Reads a page (once: extraction is most of the cost) as an article of `library`: its identity, the bytes to keep, what is indexed. */
 function readPage(page: WebPage, library: LibraryKey, maxTokens: number): Read | string {
@@ -98,7 +100,7 @@ function readPage(page: WebPage, library: LibraryKey, maxTokens: number): Read |
  * Adds fetched pages to a library (one commit), updating in place the articles they already are; `limits`
  * bound a server's library as uploads are. Pages that cannot be used are skipped with the reason.
  */
-export async function addPages(opts: UpdateOptions, library: LibraryKey, pages: readonly WebPage[], limits: { maxArticles?: number; maxBytes?: number } = {}, libraryName?: string): Promise<{ summary: IndexSummary; pages: PageOutcome[] }> {
+export async function addPages(opts: UpdateOptions, library: LibraryKey, pages: readonly WebPage[], limits: LibraryLimits = {}, libraryName?: string): Promise<{ summary: IndexSummary; pages: PageOutcome[] }> {
   const t0 = performance.now();
   const settings = settingsFor(opts.embedder);
   const outcomes: PageOutcome[] = [];
@@ -114,22 +116,21 @@ export async function addPages(opts: UpdateOptions, library: LibraryKey, pages: 
     const twin = byFile.get(r.file);
     if (twin) {
       reads.splice(reads.indexOf(twin), 1);
-      outcomes.push({ address: twin.page.requested ?? twin.page.address, status: 'unchanged', url: twin.url, file: twin.file, reason: `the same article as ${r.page.address}` });
+      outcomes.push({ ...outcomeOf(twin), status: 'unchanged', reason: `the same article as ${r.page.address}` });
     }
     byFile.set(r.file, r);
     reads.push(r);
   }
   if (library === SHARED) return addToFolder(opts, reads, outcomes, t0);
   return locked(opts, async () => {
-    if (await rebuildReason(opts.store, settings)) throw new ArticleRefused('The index is being rebuilt for a new model; try again when /reindex has finished.');
+    const { current, changes } = await libraryForWrite(opts, library, libraryName);
     const summary = emptySummary();
-    const current = (await opts.store.libraries()).find((l) => l.key === library);
     let count = current?.articles ?? 0;
     let used = current?.bytes ?? 0;
     const prepared: Prepared[] = [];
     for (const r of reads) {
       const existing = await opts.store.article(library, r.file);
-      const base = { address: r.page.requested ?? r.page.address, url: r.url, file: r.file };
+      const base = outcomeOf(r);
       if (existing?.hash === r.contentHash) {
         outcomes.push({ ...base, status: 'unchanged', title: existing.title, source: existing.source, passages: existing.passages });
         continue;
@@ -151,7 +152,6 @@ export async function addPages(opts: UpdateOptions, library: LibraryKey, pages: 
       used += grows;
       outcomes.push({ ...base, status: existing ? 'updated' : 'added', title: made.article.title, source: made.article.source, passages: made.article.passages.length });
     }
-    const changes: ChangeSet = current && (!libraryName || current.name === libraryName) ? {} : { libraries: [{ key: library, name: libraryName }] };
     return { summary: await finish(opts, summary, changes, prepared, [library], t0), pages: outcomes };
   });
 }
@@ -161,7 +161,7 @@ async function addToFolder(opts: UpdateOptions, reads: Read[], outcomes: PageOut
   const written: Read[] = [];
   for (const r of reads) {
     const target = path.join(opts.corpusDir, r.file);
-    const base = { address: r.page.requested ?? r.page.address, url: r.url, file: r.file };
+    const base = outcomeOf(r);
     if (fs.existsSync(target)) {
       const old = readPage({ address: r.url, bytes: fs.readFileSync(target) }, SHARED, settingsFor(opts.embedder).maxTokens);
       if (typeof old !== 'string' && old.contentHash === r.contentHash) {
@@ -179,7 +179,7 @@ async function addToFolder(opts: UpdateOptions, reads: Read[], outcomes: PageOut
   for (const r of written) {
     const rec = await opts.store.article(SHARED, r.file);
     const skipped = summary.skipped.find((s) => s.file === r.file);
-    const base = { address: r.page.requested ?? r.page.address, url: r.url, file: r.file };
+    const base = outcomeOf(r);
     if (rec) outcomes.push({ ...base, status: summary.updated.includes(r.file) ? 'updated' : 'added', title: rec.title, source: rec.source, passages: rec.passages });
     else outcomes.push({ ...base, status: 'skipped', reason: skipped?.reason ?? 'it could not be indexed' });
   }

@@ -13,7 +13,7 @@ import { analyze } from '../text/terms.js';
 import { wordCount } from '../text/normalize.js';
 import { sha256 } from '../text/hash.js';
 import { sentenceSpans } from '../text/sentences.js';
-import { SHARED, type ArticleRecord, type ChangeSet, type IndexSettings, type LibraryKey, type NewArticle, type Store } from '../store/types.js';
+import { SHARED, type ArticleRecord, type ChangeSet, type IndexSettings, type LibraryInfo, type LibraryKey, type NewArticle, type Store } from '../store/types.js';
 
 export interface IndexProgress {
   phase: 'scan' | 'embed' | 'save' | 'vectors';
@@ -132,7 +132,7 @@ async function embedMissing(opts: UpdateOptions, prepared: Prepared[], summary: 
 }
 
 /** Decides whether the whole store must be rebuilt for this model and chunker. */
-export async function rebuildReason(store: Store, settings: IndexSettings): Promise<string | null> {
+async function rebuildReason(store: Store, settings: IndexSettings): Promise<string | null> {
   const old = await store.settings();
   if (!old) return 'no index yet';
   if (old.modelId !== settings.modelId) return `the model changed (${old.modelId} → ${settings.modelId})`;
@@ -272,22 +272,35 @@ export class ArticleRefused extends Error {
   override name = 'ArticleRefused';
 }
 
+/** The limits a server's library is held to (none for the shared one). */
+export type LibraryLimits = { maxArticles?: number; maxBytes?: number };
+
+/**
+ * What a write into one library (an upload, fetched pages) must know first: it is refused while the index
+ * is rebuilt for a new model, and it carries the library's record when the library is new or its server
+ * was renamed.
+ */
+export async function libraryForWrite(opts: UpdateOptions, library: LibraryKey, libraryName?: string): Promise<{ current: LibraryInfo | undefined; changes: ChangeSet }> {
+  if (await rebuildReason(opts.store, settingsFor(opts.embedder))) throw new ArticleRefused('The index is being rebuilt for a new model; try again when /reindex has finished.');
+  const current = (await opts.store.libraries()).find((l) => l.key === library);
+  return { current, changes: current && (!libraryName || current.name === libraryName) ? {} : { libraries: [{ key: library, name: libraryName }] } };
+}
+
 /** Adds one uploaded article to a library (no folder involved): cleaned, embedded and committed at once. */
 export async function addUpload(
   opts: UpdateOptions,
   library: LibraryKey,
   file: string,
   bytes: Buffer,
-  limits: { maxArticles?: number; maxBytes?: number } = {},
+  limits: LibraryLimits = {},
   libraryName?: string,
 ): Promise<IndexSummary> {
   const t0 = performance.now();
   return locked(opts, async () => {
     const settings = settingsFor(opts.embedder);
     const summary = emptySummary();
-    if (await rebuildReason(opts.store, settings)) throw new ArticleRefused('The index is being rebuilt for a new model; try again when /reindex has finished.');
+    const { current, changes } = await libraryForWrite(opts, library, libraryName);
     if (await opts.store.article(library, file)) throw new ArticleRefused(`An article named "${file}" already exists. Remove it first with /article remove, or rename the file.`);
-    const current = (await opts.store.libraries()).find((l) => l.key === library);
     const count = current?.articles ?? 0;
     if (limits.maxArticles !== undefined && count + 1 > limits.maxArticles) {
       throw new ArticleRefused(`This server's library is full: it holds ${count} articles, the limit is ${limits.maxArticles}. Remove one first.`);
@@ -302,7 +315,6 @@ export async function addUpload(
     if (typeof made === 'string') throw new ArticleRefused(`That file cannot be used: ${made}.`);
     for (const w of made.article.warnings) summary.warnings.push({ file, message: w });
     summary.added.push(file);
-    const changes: ChangeSet = current && (!libraryName || current.name === libraryName) ? {} : { libraries: [{ key: library, name: libraryName }] };
     return finish(opts, summary, changes, [{ article: made.article, replaces: null }], [library], t0);
   });
 }

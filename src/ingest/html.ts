@@ -5,6 +5,7 @@
 // The page's own metadata gives title, outlet, byline, date and canonical address.
 import { parseHTML } from 'linkedom';
 import { Readability } from '@mozilla/readability';
+import { httpUrl } from '../text/address.js';
 import { boilerplateLine } from './boilerplate.js';
 
 export interface PageMeta {
@@ -198,16 +199,6 @@ const nameOf = (v: Json | undefined): string | undefined => {
   if (v && typeof v === 'object') return str(v.name);
   return str(v);
 };
-
-function httpUrl(value: string | undefined, base?: string): string | undefined {
-  if (!value) return undefined;
-  try {
-    const u = new URL(value, base);
-    return u.protocol === 'http:' || u.protocol === 'https:' ? u.toString() : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 function metadata(document: { querySelector(sel: string): El | null; querySelectorAll(sel: string): ArrayLike<El> }): PageMeta {
   const meta = (...sels: string[]) => {

@@ -3,6 +3,7 @@
 // a better quote than one that only repeats the question's words, and a best passage without one is a
 // reason to doubt that the articles answer the question at all.
 import type { EntityKind, EntityTags } from '../store/types.js';
+import { lowerWords } from '../text/normalize.js';
 import { MONEY, MONTH } from '../text/quantities.js';
 import { analyze } from '../text/terms.js';
 
@@ -58,7 +59,7 @@ const QUALIFIERS = new Set(
 
 /** Each qualifier in the question with the term of the word it qualifies ("in its first year" → first, year). */
 export function qualifiedTerms(question: string): [string, string][] {
-  const words = question.toLowerCase().match(/[\p{L}\p{N}'’-]+/gu) ?? [];
+  const words = lowerWords(question);
   const out: [string, string][] = [];
   for (let i = 0; i + 1 < words.length; i++) {
     if (!QUALIFIERS.has(words[i])) continue;

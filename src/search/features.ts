@@ -3,6 +3,7 @@
 // question's rarest words and proper names are there, how close together the matched words sit, whether
 // the kind of answer asked for (a date, a person, a sum) is in the passage and in its best sentence, and
 // the passage's length and place in its article. The reranker and the abstention model weigh them.
+import { lowerWords } from '../text/normalize.js';
 import { analyze, countTerms, termsBySentence } from '../text/terms.js';
 import { tagsHold, textHolds, type AnswerType } from './answer-type.js';
 import type { Fused } from './fuse.js';
@@ -119,7 +120,7 @@ function proximity(terms: readonly string[], wanted: ReadonlySet<string>): numbe
 
 /** Whether `modifier` comes just before (at most one word before) a word with the term `term` in `sentence`. */
 function qualifies(sentence: string, modifier: string, term: string): boolean {
-  const words = sentence.toLowerCase().match(/[\p{L}\p{N}'’-]+/gu) ?? [];
+  const words = lowerWords(sentence);
   for (let i = 0; i < words.length; i++) {
     if (words[i] !== modifier) continue;
     if (words.slice(i + 1, i + 3).some((w) => analyze(w)[0] === term)) return true;
@@ -130,7 +131,7 @@ function qualifies(sentence: string, modifier: string, term: string): boolean {
 /** Words of a sentence that the question does not have: whether it says anything beyond the question. */
 function extraWords(sentence: string, questionWords: ReadonlySet<string>): number {
   let n = 0;
-  for (const w of sentence.toLowerCase().match(/[\p{L}\p{N}'’-]+/gu) ?? []) if (w.length > 2 && !questionWords.has(w.replace(/['’]s$/, ''))) n++;
+  for (const w of lowerWords(sentence)) if (w.length > 2 && !questionWords.has(w.replace(/['’]s$/, ''))) n++;
   return n;
 }
 
@@ -173,7 +174,8 @@ export function featuresOf(candidates: readonly Fused[], q: QuestionInfo, ctx: C
     let typedDetail = 0; // the same for the question without its names
     const cos = cosines[ci];
     const det = ctx.detailCosines?.get(c.id);
-    const detailOf = (i: number) => (det && det.length === p.sentences.length ? det[i] : cos.length === p.sentences.length ? cos[i] : cos[0]);
+    const meaningOf = (i: number) => (cos.length === p.sentences.length ? cos[i] : cos[0]);
+    const detailOf = (i: number) => (det && det.length === p.sentences.length ? det[i] : meaningOf(i));
     const bySentence = ctx.sentenceTerms?.get(p.id) ?? termsBySentence(p.text, p.sentences, q.terms);
     const titleTerms = new Set(countTerms(ctx.titles.get(p.articleId) ?? '', q.terms).keys());
     // What the question says about its subject once the article is about that subject: the terms that are
@@ -181,6 +183,8 @@ export function featuresOf(candidates: readonly Fused[], q: QuestionInfo, ctx: C
     const names = new Set(q.names.flat());
     const focus = q.terms.filter((t) => !names.has(t) && !q.typeWords?.includes(t));
     const residualTerms = focus.filter((t) => !titleTerms.has(t));
+    // With every word of the question in the title, what is left to find is the whole question's focus.
+    const toFind = residualTerms.length ? residualTerms : focus;
     let residualSentence = 0;
     let stated = 0;
     const anchored = [...names].every(inArticle);
@@ -192,16 +196,16 @@ export function featuresOf(candidates: readonly Fused[], q: QuestionInfo, ctx: C
       const holdsType = q.type !== null && textHolds(sentence, q.type, q.words);
       if (holdsType) {
         typed = Math.max(typed, cov);
-        typedMeaning = Math.max(typedMeaning, cos.length === p.sentences.length ? cos[i] : cos[0]);
+        typedMeaning = Math.max(typedMeaning, meaningOf(i));
         typedDetail = Math.max(typedDetail, detailOf(i));
       }
       // With the sentence before it, for "it" and "the festival" that refer back.
       const near = (t: string) => sTerms.has(t) || (i > 0 && bySentence[i - 1].has(t));
-      residualSentence = Math.max(residualSentence, share(residualTerms.length ? residualTerms : focus, near, idf));
+      residualSentence = Math.max(residualSentence, share(toFind, near, idf));
       // The answer stated in the question's own words: every word of the question that is not its subject
       // in this sentence, the subject in the article, and something of the kind asked for beside them.
-      const sameQualifiers = !q.qualified?.length || q.qualified.every(([m, t]) => qualifies(sentence, m, t));
-      if (anchored && sameQualifiers && (focus.length ? focus.every(near) : [...names].every((t) => sTerms.has(t)))) {
+      const sameQualifiers = () => !q.qualified?.length || q.qualified.every(([m, t]) => qualifies(sentence, m, t));
+      if (anchored && (focus.length ? focus.every(near) : [...names].every((t) => sTerms.has(t))) && sameQualifiers()) {
         if (q.type ? holdsType : extraWords(sentence, q.words) >= 3) stated = 1;
       }
     }
@@ -233,11 +237,10 @@ export function featuresOf(candidates: readonly Fused[], q: QuestionInfo, ctx: C
       sentence: bestMeaning[ci],
       sentenceRel: Math.max(0, bestMeaning[ci]) / maxMeaning,
       sentenceRank: 1 / (1 + meaningRank.get(ci)!),
-      lexicalSentence: cos.length === p.sentences.length ? cos[best.index] : cos[0],
+      lexicalSentence: meaningOf(best.index),
       typedMeaning: q.type ? typedMeaning : bestMeaning[ci],
       articleMeaning: articleCos.get(p.articleId)!,
-      // With every word of the question in the title, what is left to find is the whole question's focus.
-      residual: share(residualTerms.length ? residualTerms : focus, (t) => inPassage.has(t), idf),
+      residual: share(toFind, (t) => inPassage.has(t), idf),
       residualSentence,
       stated,
       detail: detail[ci],

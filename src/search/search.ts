@@ -13,6 +13,7 @@ import { models, probability, score, sigmoid, type AbstainModel, type Models } f
 import { evidenceOf, isAnswerable, RANK_DEFAULTS, selectPassages, type Evidence } from './rank.js';
 import { questionNames, withoutNames } from './names.js';
 import { retrieve } from './retrieve.js';
+import { lowerWords } from '../text/normalize.js';
 import { analyze } from '../text/terms.js';
 
 export interface SearchResult {
@@ -64,7 +65,7 @@ function questionInfo(question: string, rarity: Rarity): QuestionInfo {
     type: expectedType(question),
     typeWords: typeWords(question),
     qualified: qualifiedTerms(question),
-    words: new Set(question.toLowerCase().match(/[\p{L}\p{N}'’-]+/gu)?.map((w) => w.replace(/['’]s$/, '')) ?? []),
+    words: new Set(lowerWords(question).map((w) => w.replace(/['’]s$/, ''))),
   };
 }
 
@@ -83,12 +84,11 @@ export async function search(store: Store, embedder: Embedder, scope: Scope, que
   const detail = withoutNames(question);
   const detailVector = detail ? await embedder.embedQuery(detail) : null;
   const ids = head.map((f) => f.id);
-  const [articles, before, sentenceCosines, detailCosines] = await Promise.all([
+  const [articles, before, [sentenceCosines, detailCosines]] = await Promise.all([
     store.articlesById([...new Set(head.map((f) => f.passage.articleId))]),
     // An article's passages are stored in order, one id after another: the one before has the id before.
     store.passageTerms(head.map((f) => f.id - 1)),
-    store.sentenceSimilarity(ids, vector),
-    detailVector ? store.sentenceSimilarity(ids, detailVector) : null,
+    store.sentenceSimilarity(ids, detailVector ? [vector, detailVector] : [vector]),
   ]);
   const q = questionInfo(question, rarity);
   const titles = new Map([...articles.values()].map((a) => [a.id, a.title]));

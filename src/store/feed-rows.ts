@@ -1,5 +1,16 @@
 // Feed records as both drivers read them from their tables (the same columns in SQLite and PostgreSQL).
-import type { FeedEntryRecord, FeedRecord } from './types.js';
+import type { FeedEntryRecord, FeedRecord, FeedState } from './types.js';
+
+/** A feed's columns, selected from `feeds f JOIN libraries l`. */
+export const FEED_COLUMNS = `f.id, l.key AS library, f.url, f.site, f.title, f.channel_id, f.etag, f.last_modified, f.created_at, f.checked_at, f.next_at, f.failures, f.last_error`;
+
+const STATE_COLUMNS: Record<keyof FeedState, string> = { title: 'title', etag: 'etag', lastModified: 'last_modified', checkedAt: 'checked_at', nextAt: 'next_at', failures: 'failures', lastError: 'last_error' };
+
+/** The columns a state change sets, with their values in the same order; fields left undefined are not changed. */
+export function feedChanges(state: FeedState): { columns: string[]; values: (string | number | null)[] } {
+  const keys = (Object.keys(state) as (keyof FeedState)[]).filter((k) => state[k] !== undefined);
+  return { columns: keys.map((k) => STATE_COLUMNS[k]), values: keys.map((k) => state[k] ?? null) };
+}
 
 export interface FeedRow {
   id: number | string;
@@ -24,8 +35,6 @@ export interface EntryRow {
   status: string;
   file: string | null;
   reason: string | null;
-  etag: string | null;
-  last_modified: string | null;
   seen_at: string;
 }
 
@@ -48,5 +57,5 @@ export function toFeed(r: FeedRow): FeedRecord {
 }
 
 export function toEntry(r: EntryRow): FeedEntryRecord {
-  return { key: r.key, url: r.url, fingerprint: r.fingerprint, status: r.status as FeedEntryRecord['status'], file: r.file, reason: r.reason, etag: r.etag, lastModified: r.last_modified, seenAt: r.seen_at };
+  return { key: r.key, url: r.url, fingerprint: r.fingerprint, status: r.status as FeedEntryRecord['status'], file: r.file, reason: r.reason, seenAt: r.seen_at };
 }

@@ -173,9 +173,6 @@ export interface FeedEntryRecord {
   /** The article it became (its file in the library). */
   file: string | null;
   reason: string | null;
-  /** The page's validators, for a conditional request when it is fetched again. */
-  etag: string | null;
-  lastModified: string | null;
   seenAt: string;
 }
 
@@ -218,10 +215,10 @@ export interface Store {
   /** Exact cosine of `vector` with each passage's stored vector. */
   similarity(ids: readonly number[], vector: Float32Array): Promise<Map<number, number>>;
   /**
-   * Cosine of `vector` with each sentence of each passage, in sentence order (from the stored sentence
-   * vectors; a passage stored without them is absent from the map).
+   * For each of `vectors` (read once for all of them), its cosine with each sentence of each passage, in
+   * sentence order (from the stored sentence vectors; a passage stored without them is absent).
    */
-  sentenceSimilarity(ids: readonly number[], vector: Float32Array): Promise<Map<number, number[]>>;
+  sentenceSimilarity(ids: readonly number[], vectors: readonly Float32Array[]): Promise<Map<number, number[]>[]>;
 
   /** Vectors already computed by `modelId` for these passage-text hashes. */
   cachedVectors(modelId: string, hashes: readonly string[]): Promise<Map<string, Float32Array>>;

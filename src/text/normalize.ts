@@ -32,6 +32,11 @@ export function wordCount(text: string): number {
   return (text.match(/[\p{L}\p{N}]+(?:['’.-][\p{L}\p{N}]+)*/gu) ?? []).length;
 }
 
+/** The lower-cased words of a text, apostrophes and hyphens kept within them ("o'neill's", "us-led"). */
+export function lowerWords(text: string): string[] {
+  return text.toLowerCase().match(/[\p{L}\p{N}'’-]+/gu) ?? [];
+}
+
 /** Collapse runs of whitespace for display; the words and their order are untouched. */
 export function squashSpaces(text: string): string {
   return text.replace(/\s+/g, ' ').trim();

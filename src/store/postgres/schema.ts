@@ -109,8 +109,6 @@ const MIGRATIONS: string[] = [
     status text NOT NULL,
     file text,
     reason text,
-    etag text,
-    last_modified text,
     seen_at text NOT NULL,
     PRIMARY KEY (feed_id, key)
   );

@@ -12,7 +12,7 @@ import { termSet, type TermSet } from './term-set.js';
 import { migrate, reclaimFreePages } from './schema.js';
 import { addPoint, dropGraph, loadGraph, newGraph, removePoint, saveGraph, searchGraph, type Graph } from './hnsw.js';
 import { importLegacy } from './legacy.js';
-import { toEntry, toFeed, type EntryRow, type FeedRow } from '../feed-rows.js';
+import { FEED_COLUMNS, feedChanges, toEntry, toFeed, type EntryRow, type FeedRow } from '../feed-rows.js';
 import { decodeSpans, encodeSpans, sentenceSpans } from '../../text/sentences.js';
 import {
   bytesToVector,
@@ -26,7 +26,6 @@ import {
   type CheckReport,
   type CommitResult,
   type EntityTags,
-  type FeedState,
   type IndexSettings,
   type KeywordCandidate,
   type LibraryInfo,
@@ -625,7 +624,6 @@ export async function openSqliteStore(opts: SqliteOptions): Promise<Store> {
   });
 
   // ——— feeds (small transactions of their own: state, not articles) ———
-  const FEED_COLUMNS = `f.id, l.key AS library, f.url, f.site, f.title, f.channel_id, f.etag, f.last_modified, f.created_at, f.checked_at, f.next_at, f.failures, f.last_error`;
   const fq = {
     allFeeds: w.prepare(`SELECT ${FEED_COLUMNS} FROM feeds f JOIN libraries l ON l.id = f.library_id ORDER BY f.id`),
     feedsIn: w.prepare(`SELECT ${FEED_COLUMNS} FROM feeds f JOIN libraries l ON l.id = f.library_id WHERE f.library_id IN (SELECT value FROM json_each(?)) ORDER BY f.id`),
@@ -633,9 +631,9 @@ export async function openSqliteStore(opts: SqliteOptions): Promise<Store> {
     addFeed: w.prepare('INSERT INTO feeds (library_id, url, site, title, channel_id, created_at, next_at) VALUES (?, ?, ?, ?, ?, ?, ?)'),
     entries: w.prepare('SELECT * FROM feed_entries WHERE feed_id = ?'),
     entriesByKey: w.prepare('SELECT * FROM feed_entries WHERE feed_id = ? AND key IN (SELECT value FROM json_each(?))'),
-    saveEntry: w.prepare(`INSERT INTO feed_entries (feed_id, key, url, fingerprint, status, file, reason, etag, last_modified, seen_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    saveEntry: w.prepare(`INSERT INTO feed_entries (feed_id, key, url, fingerprint, status, file, reason, seen_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
       ON CONFLICT (feed_id, key) DO UPDATE SET url = excluded.url, fingerprint = excluded.fingerprint, status = excluded.status, file = excluded.file,
-        reason = excluded.reason, etag = excluded.etag, last_modified = excluded.last_modified, seen_at = excluded.seen_at`),
+        reason = excluded.reason, seen_at = excluded.seen_at`),
     indexedSince: w.prepare(`SELECT COUNT(*) AS n FROM feed_entries e JOIN feeds f ON f.id = e.feed_id JOIN libraries l ON l.id = f.library_id
       WHERE l.key = ? AND e.status = 'indexed' AND e.seen_at >= ?`),
   };
@@ -739,12 +737,12 @@ export async function openSqliteStore(opts: SqliteOptions): Promise<Store> {
       }
       return out;
     },
-    async sentenceSimilarity(ids, vector) {
+    async sentenceSimilarity(ids, vectors) {
       const settings = readSettings(r);
-      const out = new Map<number, number[]>();
+      const out = vectors.map(() => new Map<number, number[]>());
       if (!settings || !ids.length) return out;
       for (const row of q.sentencesOf.all({ model: settings.modelId, ids: JSON.stringify(ids) }) as { id: number; sentences: Buffer | null }[]) {
-        if (row.sentences) out.set(row.id, sentenceCosines(row.sentences, vector));
+        if (row.sentences) vectors.forEach((v, i) => out[i].set(row.id, sentenceCosines(row.sentences!, v)));
       }
       return out;
     },
@@ -774,10 +772,9 @@ export async function openSqliteStore(opts: SqliteOptions): Promise<Store> {
       return toFeed(fq.feed.get(id) as FeedRow);
     },
     async updateFeed(id, state) {
-      const cols: Record<keyof FeedState, string> = { title: 'title', etag: 'etag', lastModified: 'last_modified', checkedAt: 'checked_at', nextAt: 'next_at', failures: 'failures', lastError: 'last_error' };
-      const keys = (Object.keys(state) as (keyof FeedState)[]).filter((k) => state[k] !== undefined);
-      if (!keys.length) return;
-      w.prepare(`UPDATE feeds SET ${keys.map((k) => `${cols[k]} = ?`).join(', ')} WHERE id = ?`).run(...keys.map((k) => state[k] ?? null), id);
+      const { columns, values } = feedChanges(state);
+      if (!columns.length) return;
+      w.prepare(`UPDATE feeds SET ${columns.map((c) => `${c} = ?`).join(', ')} WHERE id = ?`).run(...values, id);
     },
     async removeFeed(id) {
       w.transaction(() => {
@@ -791,7 +788,7 @@ export async function openSqliteStore(opts: SqliteOptions): Promise<Store> {
     },
     async saveFeedEntries(feedId, entries) {
       w.transaction(() => {
-        for (const e of entries) fq.saveEntry.run(feedId, e.key, e.url, e.fingerprint, e.status, e.file, e.reason, e.etag, e.lastModified, e.seenAt);
+        for (const e of entries) fq.saveEntry.run(feedId, e.key, e.url, e.fingerprint, e.status, e.file, e.reason, e.seenAt);
       }).immediate();
     },
     async feedArticlesSince(library, since) {

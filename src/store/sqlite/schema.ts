@@ -156,8 +156,6 @@ const MIGRATIONS: (string | ((db: Database.Database) => void))[] = [
     status TEXT NOT NULL,
     file TEXT,
     reason TEXT,
-    etag TEXT,
-    last_modified TEXT,
     seen_at TEXT NOT NULL,
     PRIMARY KEY (feed_id, key)
   ) WITHOUT ROWID;
