@@ -4,7 +4,6 @@
 // embedding model alone and the product's fused ranking; and abstention: how often the product quotes
 // something for a question whose article was left out of the index (leave-one-article-out), against how
 // often it abstains on answerable questions with the article present.
-import fs from 'node:fs';
 import type { Article } from '../src/ingest/types.js';
 import { RANK_DEFAULTS } from '../src/search/rank.js';
 import type { StoredPassage } from '../src/store/types.js';

@@ -1,7 +1,6 @@
 // Cleaning on the five real scraped seed articles: page furniture goes, every sentence of the body stays,
 // and the metadata is read off the page.
 import fs from 'node:fs';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildArticle } from '../src/ingest/article.js';
 import { readSource } from '../src/ingest/read.js';

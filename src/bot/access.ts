@@ -6,7 +6,7 @@
 import { MessageFlags, PermissionFlagsBits, type AutocompleteInteraction, type ChatInputCommandInteraction, type Interaction, type Message, type SlashCommandStringOption } from 'discord.js';
 import { guildLibrary, SHARED, type LibraryKey, type Scope } from '../store/types.js';
 import type { BotContext } from './context.js';
-import { textPayload } from './respond.js';
+import { textPayload } from './payload.js';
 
 export const ADMIN_PERMISSION = PermissionFlagsBits.ManageGuild;
 

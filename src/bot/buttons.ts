@@ -7,7 +7,7 @@ import { turnPage } from '../commands/sources.js';
 import type { BotContext } from './context.js';
 import { fullTextMessages, layoutAnswer } from './layout.js';
 import { NO_PINGS } from './client.js';
-import { textPayload } from './respond.js';
+import { textPayload } from './payload.js';
 
 const EXPIRED = 'This answer is too old to expand — please ask the question again.';
 const MORE = 3;

@@ -5,7 +5,8 @@ import type { Message } from 'discord.js';
 import { allowedHere } from './access.js';
 import type { BotContext } from './context.js';
 import { deliver } from './deliver.js';
-import { prepareAnswer, textPayload } from './respond.js';
+import { textPayload } from './payload.js';
+import { prepareAnswer } from './respond.js';
 
 export async function onMessage(message: Message, ctx: BotContext, botId: string): Promise<void> {
   if (message.author.bot || message.system || !allowedHere(ctx, message)) return;

@@ -1,5 +1,5 @@
 // Turning a question into a Discord reply, shared by /ask, @mentions, DMs and follow-ups.
-import { ActionRowBuilder, ButtonBuilder, ButtonStyle, type APIEmbed } from 'discord.js';
+import { ActionRowBuilder, ButtonBuilder, ButtonStyle } from 'discord.js';
 import { ask } from '../engine.js';
 import type { Answer } from '../answer/compose.js';
 import { cleanQuestion, questionProblem } from '../answer/question.js';
@@ -8,21 +8,11 @@ import { NO_PINGS } from './client.js';
 import type { Scope } from '../store/types.js';
 import type { BotContext } from './context.js';
 import { layoutAnswer, notFoundContent } from './layout.js';
-
-export interface ReplyPayload {
-  content?: string;
-  embeds: APIEmbed[];
-  components: ActionRowBuilder<ButtonBuilder>[];
-  allowedMentions: typeof NO_PINGS;
-}
+import { textPayload, type ReplyPayload } from './payload.js';
 
 export type Prepared =
   | { kind: 'refused'; message: string } // the question itself cannot be used, or the user is rate-limited
   | { kind: 'answer'; payload: ReplyPayload; query: string };
-
-export function textPayload(content: string): ReplyPayload {
-  return { content, embeds: [], components: [], allowedMentions: NO_PINGS };
-}
 
 function buttons(id: string, more: boolean): ActionRowBuilder<ButtonBuilder> {
   return new ActionRowBuilder<ButtonBuilder>().addComponents(

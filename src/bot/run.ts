@@ -19,7 +19,8 @@ import { startFeedPoller } from './feeds.js';
 import { createMemory } from './memory.js';
 import { onMessage } from './messages.js';
 import { createRateLimiter, type RateLimiter } from './ratelimit.js';
-import { SORRY, textPayload } from './respond.js';
+import { textPayload } from './payload.js';
+import { SORRY } from './respond.js';
 
 export const MISSING_TOKEN = [
   'DISCORD_TOKEN is not set, so the bot cannot connect.',

@@ -9,7 +9,7 @@ import type { BotContext } from '../bot/context.js';
 import { deliver } from '../bot/deliver.js';
 import { ArticleFileError, downloadArticle, removeArticle as removeFile, safeArticleName, saveArticle } from '../bot/corpus-files.js';
 import { clip, LIMITS, safe } from '../bot/layout.js';
-import { textPayload } from '../bot/respond.js';
+import { textPayload } from '../bot/payload.js';
 import { addArticle, addFromWeb, deleteArticle, reindex } from '../engine.js';
 import { ArticleRefused } from '../index/update.js';
 import { SHARED, type LibraryKey } from '../store/types.js';

@@ -2,7 +2,8 @@
 import { MessageFlags, SlashCommandBuilder, type ChatInputCommandInteraction } from 'discord.js';
 import type { BotContext } from '../bot/context.js';
 import { deliver } from '../bot/deliver.js';
-import { prepareAnswer, SORRY, textPayload, type Prepared } from '../bot/respond.js';
+import { textPayload } from '../bot/payload.js';
+import { prepareAnswer, SORRY, type Prepared } from '../bot/respond.js';
 
 export const data = new SlashCommandBuilder()
   .setName('ask')

@@ -6,7 +6,7 @@ import { ADMIN_PERMISSION, libraryOption, libraryToChange, libraryToSuggest } fr
 import type { BotContext } from '../bot/context.js';
 import { deliver } from '../bot/deliver.js';
 import { clip, LIMITS, safe } from '../bot/layout.js';
-import { textPayload } from '../bot/respond.js';
+import { textPayload } from '../bot/payload.js';
 import { FeedRefused, followFeed, unfollowFeed, type PollResult } from '../feeds/poll.js';
 import { ArticleRefused } from '../index/update.js';
 import { SHARED, type FeedRecord } from '../store/types.js';

@@ -1,7 +1,7 @@
 // /help
 import { MessageFlags, SlashCommandBuilder, type ChatInputCommandInteraction } from 'discord.js';
 import type { BotContext } from '../bot/context.js';
-import { textPayload } from '../bot/respond.js';
+import { textPayload } from '../bot/payload.js';
 
 export const data = new SlashCommandBuilder().setName('help').setDescription('How to use Verbatim');
 

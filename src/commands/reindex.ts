@@ -5,7 +5,7 @@ import { ADMIN_PERMISSION, libraryOption, libraryToChange } from '../bot/access.
 import type { BotContext } from '../bot/context.js';
 import { deliver } from '../bot/deliver.js';
 import { clip, LIMITS, safe } from '../bot/layout.js';
-import { textPayload } from '../bot/respond.js';
+import { textPayload } from '../bot/payload.js';
 import { reindex } from '../engine.js';
 import { detailLines, summaryLine } from '../index/summary.js';
 import type { IndexSummary } from '../index/update.js';

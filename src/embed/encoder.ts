@@ -3,16 +3,23 @@
 // transformers.js). A sentence's vector is the mean of its tokens' output states within the passage, so it
 // is read in the context of its passage and costs nothing beyond the passage's own run.
 //
-// Passages are embedded on worker threads, one per core, each with a single-threaded session: on two cores
-// that is 1.6× the throughput of one session using both (small batches of similar length keep padding and
-// the attention's memory traffic low), and the main thread stays free to answer questions while an index
-// is built. Questions are embedded on the main thread (a few milliseconds). If the threads cannot start,
-// the main thread does the work: slower, never wrong.
+// Passages are embedded by helper processes, one per core, each with a single-threaded session: on two
+// cores that is 1.6× the throughput of one session using both (small batches of similar length keep padding
+// and the attention's memory traffic low), and the main thread stays free to answer questions while an
+// index is built. Questions are embedded on the main thread (a few milliseconds). If a helper cannot start
+// or stops, the main thread does the work: slower, never wrong.
+//
+// Processes, not worker threads: onnxruntime-node (1.14, under transformers.js) keeps the JavaScript
+// constructor of its session class in one C++ static, so every JavaScript environment that loads the addon
+// (the main thread and each worker thread) overwrites, and frees from its own thread, the handle another
+// environment made. That corrupted the heap of about one process in thirty that embedded on threads
+// ("free(): unaligned chunk detected in tcache", "Check failed: node->IsInUse()", segmentation faults,
+// docs/benchmarks.md "Crashes at exit"). One environment per process is what the addon supports.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
-import { Worker } from 'node:worker_threads';
+import { spawn, type ChildProcess } from 'node:child_process';
 import type * as Ort from 'onnxruntime-node';
 import { sentenceSpans, type Span } from '../text/sentences.js';
 
@@ -95,13 +102,13 @@ export interface EncoderSpec {
   model: string;
   maxTokens: number;
   pooling: 'mean' | 'cls';
-  /** Worker threads for passages (0: embed on the main thread). Default: one per core. */
+  /** Helper processes for passages (0: embed on the main thread). Default: one per core. */
   threads?: number;
 }
 
 export interface Encoder {
   dims: number;
-  /** Batches embedded so far on the worker threads and on the calling thread. */
+  /** Batches embedded so far by the helper processes and on the calling thread. */
   stats: { threaded: number; here: number };
   /** Unit vectors for each text and each of its sentences; `prefix` (a model's passage instruction) goes before the first. */
   embed(texts: string[], opts?: { prefix?: string; sentences?: boolean; onProgress?: (done: number) => void }): Promise<Embedded[]>;
@@ -121,31 +128,52 @@ async function loadTokenizer(dir: string, maxTokens: number): Promise<Tokenizer>
 const BATCH_ITEMS = 4;
 const BATCH_TOKENS = 1024;
 
-const WORKER = `
-  const { parentPort, workerData } = require('node:worker_threads');
-  const ort = require(workerData.ort);
-  // The function's source may come from tsx, whose output names functions through this helper.
-  globalThis.__name = (f) => f;
-  const encodeBatch = (0, eval)('(' + workerData.encodeBatch + ')');
-  const ready = ort.InferenceSession.create(workerData.model, { intraOpNumThreads: 1, interOpNumThreads: 1, graphOptimizationLevel: 'all' });
-  ready.then(() => parentPort.postMessage({ ready: true }), (e) => parentPort.postMessage({ failed: String((e && e.message) || e) }));
-  parentPort.on('message', async (m) => {
-    try {
-      const out = await encodeBatch(ort, await ready, m.batch, workerData.cls);
-      parentPort.postMessage({ id: m.id, out }, [out.buffer]);
-    } catch (e) {
-      parentPort.postMessage({ id: m.id, error: String((e && e.message) || e) });
-    }
-  });`;
+// A helper process's whole program: it loads the runtime and the graph once, then embeds each batch sent.
+// It ends when the parent goes (its channel closes), however the parent ends.
+const HELPER = `
+  process.once('message', (init) => {
+    const ort = require(init.ort);
+    // The function's source may come from tsx, whose output names functions through this helper.
+    globalThis.__name = (f) => f;
+    const encodeBatch = (0, eval)('(' + init.encodeBatch + ')');
+    const ready = ort.InferenceSession.create(init.model, { intraOpNumThreads: 1, interOpNumThreads: 1, graphOptimizationLevel: 'all' });
+    ready.then(() => process.send({ ready: true }), (e) => process.send({ failed: String((e && e.message) || e) }));
+    process.on('message', async (m) => {
+      try {
+        const out = await encodeBatch(ort, await ready, m.batch, init.cls);
+        process.send({ id: m.id, out });
+      } catch (e) {
+        process.send({ id: m.id, error: String((e && e.message) || e) });
+      }
+    });
+  });
+  process.on('disconnect', () => process.exit(0));`;
 
-interface Thread {
-  worker: Worker;
+/** Below this many texts, and while no helper runs yet, embedding here beats starting one (~0.3 s). */
+const HELPERS_FROM = 48;
+
+interface Helper {
+  child: ChildProcess;
   busy: number;
   alive: boolean;
   calls: Map<number, { resolve: (v: Float32Array) => void; reject: (e: Error) => void }>;
+  /** The end of what it wrote to stderr, to say why it stopped. */
+  stderr: string;
 }
 
-/** Loads the tokenizer and the graph; passage batches go to worker threads started on first use. */
+/** A helper neither keeps the parent alive nor is waited for while idle. */
+function hold(h: Helper, held: boolean): void {
+  const channel = h.child.channel as { ref?: () => void; unref?: () => void } | null | undefined;
+  if (held) {
+    h.child.ref();
+    channel?.ref?.();
+  } else {
+    h.child.unref();
+    channel?.unref?.();
+  }
+}
+
+/** Loads the tokenizer and the graph; passage batches go to helper processes started on first large use. */
 export async function loadEncoder(spec: EncoderSpec): Promise<Encoder> {
   const mod = (await import('onnxruntime-node')) as unknown as typeof Ort & { default?: typeof Ort };
   const ort = mod.default ?? mod;
@@ -190,70 +218,78 @@ export async function loadEncoder(spec: EncoderSpec): Promise<Encoder> {
   const probe = await encodeBatch(ort, session, pack([tokenize('dimension probe', false)]), cls);
   const dims = probe.length;
 
-  // ——— worker threads ———
+  // ——— helper processes ———
   const require = createRequire(import.meta.url);
   const wanted = spec.threads ?? Math.max(1, Math.min(4, os.availableParallelism?.() ?? os.cpus().length));
-  let threads: Promise<Thread[]> | null = null;
+  let helpers: Promise<Helper[]> | null = null;
+  const started: Helper[] = [];
   let nextId = 0;
   const stats = { threaded: 0, here: 0 };
-  function startThreads(): Promise<Thread[]> {
-    threads ??= Promise.all(
-      Array.from({ length: wanted }, () => new Promise<Thread | null>((resolve) => {
-        let worker: Worker;
+  function startHelpers(): Promise<Helper[]> {
+    helpers ??= Promise.all(
+      Array.from({ length: wanted }, () => new Promise<Helper | null>((resolve) => {
+        let child: ChildProcess;
         try {
-          worker = new Worker(WORKER, { eval: true, workerData: { ort: require.resolve('onnxruntime-node'), model: spec.model, cls, encodeBatch: encodeBatch.toString() } });
+          // Nothing of this process's environment (tokens, passwords) is needed there.
+          child = spawn(process.execPath, ['-e', HELPER], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'], serialization: 'advanced', env: {} });
         } catch {
           resolve(null);
           return;
         }
-        const t: Thread = { worker, busy: 0, alive: true, calls: new Map() };
-        worker.on('message', (m: { ready?: boolean; failed?: string; id?: number; out?: Float32Array; error?: string }) => {
+        const h: Helper = { child, busy: 0, alive: true, calls: new Map(), stderr: '' };
+        started.push(h);
+        child.stderr?.setEncoding('utf8');
+        child.stderr?.on('data', (d: string) => (h.stderr = (h.stderr + d).slice(-2000)));
+        (child.stderr as { unref?: () => void } | null)?.unref?.();
+        child.on('message', (m: { ready?: boolean; failed?: string; id?: number; out?: Float32Array; error?: string }) => {
           if (m.ready) {
-            if (t.busy === 0) worker.unref();
-            return resolve(t);
+            if (h.busy === 0) hold(h, false);
+            return resolve(h);
           }
           if (m.failed !== undefined) {
-            void worker.terminate();
+            h.alive = false;
+            child.kill();
             return resolve(null);
           }
-          const call = t.calls.get(m.id!);
+          const call = h.calls.get(m.id!);
           if (!call) return;
-          t.calls.delete(m.id!);
-          if (--t.busy === 0) worker.unref(); // an idle thread must not keep the process alive
+          h.calls.delete(m.id!);
+          if (--h.busy === 0) hold(h, false); // an idle helper must not keep the process alive
           if (m.out) call.resolve(m.out);
-          else call.reject(new Error(m.error ?? 'the embedding thread failed'));
+          else call.reject(new Error(m.error ?? 'the embedding process failed'));
         });
         const fail = (e: Error) => {
-          t.alive = false;
+          h.alive = false;
           resolve(null);
-          for (const c of t.calls.values()) c.reject(e);
-          t.calls.clear();
+          for (const c of h.calls.values()) c.reject(e);
+          h.calls.clear();
         };
-        worker.on('error', fail);
-        worker.on('exit', () => fail(new Error('the embedding thread stopped')));
+        child.on('error', fail);
+        child.on('exit', (code, signal) => fail(new Error(`the embedding process stopped (${signal ?? `exit ${code}`})${h.stderr ? `: ${h.stderr.trim().split('\n').pop()}` : ''}`)));
+        child.send({ ort: require.resolve('onnxruntime-node'), model: spec.model, cls, encodeBatch: encodeBatch.toString() });
       })),
-    ).then((ts) => ts.filter((t): t is Thread => t !== null));
-    return threads;
+    ).then((hs) => hs.filter((h): h is Helper => h !== null));
+    return helpers;
   }
 
-  async function runBatch(batch: Packed, pool: Thread[]): Promise<Float32Array> {
-    const t = pool.filter((x) => x.alive).sort((a, b) => a.busy - b.busy)[0];
-    if (!t) {
+  async function runBatch(batch: Packed, pool: Helper[]): Promise<Float32Array> {
+    const h = pool.filter((x) => x.alive).sort((a, b) => a.busy - b.busy)[0];
+    if (!h) {
       stats.here++;
       return encodeBatch(ort, session, batch, cls);
     }
     const id = nextId++;
-    if (t.busy++ === 0) t.worker.ref(); // a call in flight keeps the process alive until it is answered
+    if (h.busy++ === 0) hold(h, true); // a call in flight keeps the process alive until it is answered
     try {
       const out = await new Promise<Float32Array>((resolve, reject) => {
-        t.calls.set(id, { resolve, reject });
-        t.worker.postMessage({ id, batch });
+        h.calls.set(id, { resolve, reject });
+        h.child.send({ id, batch });
       });
       stats.threaded++;
       return out;
     } catch {
       stats.here++;
-      return encodeBatch(ort, session, batch, cls); // the thread failed: this batch is done here
+      return encodeBatch(ort, session, batch, cls); // the helper failed: this batch is done here
     }
   }
 
@@ -272,7 +308,7 @@ export async function loadEncoder(spec: EncoderSpec): Promise<Encoder> {
         if (last && last.length < BATCH_ITEMS && width * (last.length + 1) <= BATCH_TOKENS) last.push(i);
         else batches.push([i]);
       }
-      const pool = texts.length > 8 && wanted > 0 ? await startThreads() : [];
+      const pool = wanted > 0 && (helpers || texts.length >= HELPERS_FROM) ? await startHelpers() : [];
       const result = new Array<Embedded>(texts.length);
       let done = 0;
       let next = 0;
@@ -297,9 +333,16 @@ export async function loadEncoder(spec: EncoderSpec): Promise<Encoder> {
       return result;
     },
     async close() {
-      const pool = threads ? await threads : [];
-      threads = null;
-      await Promise.all(pool.map((t) => t.worker.terminate()));
+      if (helpers) await helpers;
+      helpers = null;
+      // Disconnecting ends a helper (see HELPER); each is waited for, so none outlives this call.
+      await Promise.all(started.splice(0).map((h) => new Promise<void>((resolve) => {
+        if (h.child.exitCode !== null || h.child.signalCode !== null) return resolve();
+        h.child.once('exit', () => resolve());
+        hold(h, true); // waited for: its exit must keep this process up until it comes
+        if (h.child.connected) h.child.disconnect();
+        else h.child.kill();
+      })));
     },
   };
 }

@@ -19,9 +19,9 @@ export interface Embedder {
   embedPassages(texts: string[], onBatch?: (done: number) => void): Promise<Embedded[]>;
   /** A question's unit vector (the last few hundred are remembered). */
   embedQuery(text: string): Promise<Float32Array>;
-  /** Batches embedded on the worker threads and on the calling thread so far. */
+  /** Batches embedded by the helper processes and on the calling thread so far. */
   stats: { threaded: number; here: number };
-  /** Stops the embedding threads. */
+  /** Stops the embedding helper processes. */
   close(): Promise<void>;
 }
 
@@ -32,7 +32,7 @@ export interface ModelOptions {
   allowRemote: boolean;
   /** The model hub (default https://huggingface.co); transformers.js downloads from it. */
   hubUrl?: string;
-  /** Worker threads for passages (default one per core; 0 embeds on the calling thread). */
+  /** Helper processes for passages (default one per core; 0 embeds on the calling thread). */
   threads?: number;
 }
 

@@ -16,14 +16,3 @@ export async function openStore(config: Pick<Config, 'embeddingsDir' | 'storeUrl
   }
   return openSqliteStore({ dir: config.embeddingsDir, ...opts });
 }
-
-/** A store location fit for a log line or a reply: a URL's password is never shown. */
-export function describeUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return 'the configured STORE_URL';
-  }
-}

@@ -5,7 +5,7 @@
 // goes to the database, so a process sees another's commit as soon as it is made.
 import crypto from 'node:crypto';
 import pg from 'pg';
-import { describeUrl } from '../open.js';
+import { describeUrl } from '../../text/address.js';
 import { migrate } from './schema.js';
 import { FEED_COLUMNS, feedChanges, toEntry, toFeed } from '../feed-rows.js';
 import { decodeSpans, encodeSpans, sentenceSpans } from '../../text/sentences.js';
