@@ -76,7 +76,7 @@ describe('verbatim ask --json', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^\[1\] “/);
     expect(r.stdout).toContain('Washington DC');
-    expect(r.stdout).toMatch(/Vietnam, US hold 10th political, security, defence dialogue — ¶\d+ \(003_313595e064d81634\.txt\)/);
+    expect(r.stdout).toMatch(/Vietnam, US hold 10th political, security, defence dialogue — March 25, ¶\d+ \(003_313595e064d81634\.txt\)/);
   });
 
   ioOnly('answers a bad question with help, not a stack trace', () => {
@@ -120,6 +120,11 @@ describe('verbatim index and sources', () => {
     const list = JSON.parse(r.stdout);
     expect(list).toHaveLength(5);
     expect(list.find((a: { file: string }) => a.file.startsWith('001'))).toMatchObject({ source: 'VGP', date: '2019-11-20', passages: 6 });
+    // Every bundled page prints a date (a date line, a dateline, the lead's "on March 25"); a page that
+    // prints no year keeps a date without one rather than a year guessed from its body.
+    expect(Object.fromEntries(list.map((a: { file: string; date: string | null }) => [a.file.slice(0, 3), a.date]))).toEqual({
+      '000': '--06-04', '001': '2019-11-20', '002': '--09-06', '003': '--03-25', '004': '--03-30',
+    });
   });
 
   ioOnly('explains a missing model: the folder and the files it expected', () => {

@@ -8,7 +8,7 @@ import { sentenceSpans } from '../src/text/sentences.js';
 function passage(rank: number, text: string, highlight: { start: number; end: number }[] = []): QuotedPassage {
   return {
     rank, text, highlight, docId: 'a.txt', file: 'a.txt', title: 'A title', source: 'VNA', date: '2024-01-02', url: null, library: 'shared',
-    paragraph: rank, part: 0, start: 0, end: text.length, score: 1, citation: `A title — VNA, 2024-01-02, ¶${rank} (a.txt)`,
+    paragraph: rank, part: 0, start: 0, end: text.length, score: 1, citation: `A title — VNA, January 2, 2024, ¶${rank} (a.txt)`,
   };
 }
 
@@ -35,7 +35,7 @@ describe('layoutAnswer', () => {
     const a: Answer = { question: 'What about dioxin?', answered: true, passages: [passage(1, text, [{ start: 30, end: text.length }])], closest: [] };
     const { embeds, shown } = layoutAnswer(a);
     expect(shown).toHaveLength(1);
-    expect(embeds[0].description).toBe('**[1]** “The talks were held in Hanoi. **They agreed on dioxin remediation at Bien Hoa.**”\n*A title — VNA, 2024-01-02, ¶1 (a.txt)*');
+    expect(embeds[0].description).toBe('**[1]** “The talks were held in Hanoi. **They agreed on dioxin remediation at Bien Hoa.**”\n*A title — VNA, January 2, 2024, ¶1 (a.txt)*');
   });
 
   it('drops lower-ranked passages first to stay under 4,096 and 6,000', () => {
@@ -103,10 +103,10 @@ describe('citations', () => {
   const base = passage(1, 'The ship docked.');
   it("link the title to the article's page without a preview, and say when it is this server's", () => {
     const line = citationLine({ ...base, url: 'https://example.com/news/ship (1).html', library: 'guild:200000000000000002' });
-    expect(line).toBe('*[A title](<https://example.com/news/ship%20%281%29.html>) — VNA, 2024-01-02, ¶1 (a.txt) · this server*');
+    expect(line).toBe('*[A title](<https://example.com/news/ship%20%281%29.html>) — VNA, January 2, 2024, ¶1 (a.txt) · this server*');
   });
   it('never link anything but http(s), and keep titles from breaking the link', () => {
-    expect(citationLine({ ...base, url: 'javascript:alert(1)' })).toBe('*A title — VNA, 2024-01-02, ¶1 (a.txt)*');
+    expect(citationLine({ ...base, url: 'javascript:alert(1)' })).toBe('*A title — VNA, January 2, 2024, ¶1 (a.txt)*');
     expect(citationLine({ ...base, title: 'A [bracketed] title', url: 'https://e.com/a' })).toMatch(/^\*\[A \\\[bracketed\\\] title\]\(<https:\/\/e\.com\/a>\)/);
   });
 });

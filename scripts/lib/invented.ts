@@ -33,19 +33,19 @@ export interface InventedCorpus {
   nearMisses: NearMiss[];
 }
 
-type Rng = () => number;
+export type Rng = () => number;
 
 const ONSETS = ['br', 'qu', 'th', 'v', 'k', 'm', 'd', 'gr', 'st', 'h', 'l', 'p', 'z', 'fr', 'w', 'sk', 'n', 't', 'c', 'j', 'sh', 'r', 'pl', 'dr'];
 const NUCLEI = ['a', 'e', 'i', 'o', 'u', 'ae', 'ei', 'ou', 'y', 'ai', 'oa'];
 const CODAS = ['n', 'l', 'r', 'th', 'st', 'm', 'v', 'sk', 'nd', 'rk', 'ss', 'x', 'ld', 'ck', 'sh', ''];
 const TOWN_ENDS = ['moor', 'ford', 'wick', 'stead', 'holm', 'mere', 'ton', 'by', 'gate', 'haven', 'field', 'bury', 'ness'];
-const CURRENCIES = ['florins', 'dravels', 'quints', 'thalers', 'korvens', 'sollets', 'marrows', 'pellins', 'crowns', 'zerets'];
+export const CURRENCIES = ['florins', 'dravels', 'quints', 'thalers', 'korvens', 'sollets', 'marrows', 'pellins', 'crowns', 'zerets'];
 const UNITS = ['ells', 'rods', 'strides', 'chains', 'fathoms', 'spans'];
 const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
 const DAYS = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday'];
 const NUMBER_WORDS = ['two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine', 'ten', 'eleven'];
 
-const pick = <T>(r: Rng, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)];
+export const pick = <T>(r: Rng, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)];
 const cap = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 
 function syllable(r: Rng): string {
@@ -59,7 +59,7 @@ function word(r: Rng, syllables = 2): string {
 }
 
 /** Invented names, never the same twice in one corpus. */
-function namer(r: Rng) {
+export function namer(r: Rng) {
   const used = new Set<string>();
   const fresh = (make: () => string) => {
     for (;;) {

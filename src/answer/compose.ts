@@ -4,6 +4,7 @@ import type { SearchResult } from '../search/search.js';
 import type { ArticleRecord, LibraryKey, Store } from '../store/types.js';
 import { termsBySentence } from '../text/terms.js';
 import type { Span } from '../text/sentences.js';
+import { formatDate } from '../text/dates.js';
 
 export interface Highlight {
   start: number; // offsets into the passage text
@@ -50,7 +51,7 @@ const MEANING_WEIGHT = 1;
 const MEANING_FLOOR = 0.2;
 
 export function citation(p: Pick<QuotedPassage, 'title' | 'source' | 'date' | 'paragraph' | 'file'>): string {
-  const where = [p.source, p.date, `¶${p.paragraph}`].filter(Boolean).join(', ');
+  const where = [p.source, formatDate(p.date), `¶${p.paragraph}`].filter(Boolean).join(', ');
   return `${p.title} — ${where} (${p.file})`;
 }
 

@@ -6,6 +6,7 @@ import { escapeMarkdown, type APIEmbed } from 'discord.js';
 import type { Answer, QuotedPassage } from '../answer/compose.js';
 import { sentenceSpans } from '../text/sentences.js';
 import { SHARED } from '../store/types.js';
+import { formatDate } from '../text/dates.js';
 
 export const LIMITS = { content: 2000, title: 256, description: 4096, footer: 2048, total: 6000, embeds: 10 };
 
@@ -68,7 +69,7 @@ export function linkable(url: string | null): string | null {
 export function citationLine(p: QuotedPassage): string {
   const url = linkable(p.url);
   const title = safe(p.title).replace(/(?<!\\)[[\]]/g, '\\$&');
-  const where = safe([p.source, p.date, `¶${p.paragraph}`].filter(Boolean).join(', '));
+  const where = safe([p.source, formatDate(p.date), `¶${p.paragraph}`].filter(Boolean).join(', '));
   const lib = p.library === SHARED ? '' : ' · this server';
   return `*${url ? `[${title}](<${url}>)` : title} — ${where} (${safe(p.file)})${lib}*`;
 }

@@ -13,6 +13,7 @@ import { detailLines, progressReporter, summaryLine } from './progress.js';
 import type { Answer } from '../answer/compose.js';
 import type { PageOutcome } from '../index/pages.js';
 import type { PollResult } from '../feeds/poll.js';
+import { formatDate } from '../text/dates.js';
 
 const out = (s: string) => process.stdout.write(s + '\n');
 const err = (s: string) => process.stderr.write(s + '\n');
@@ -218,7 +219,7 @@ program
       }
       if (!articles.length) out(`No articles indexed. Put .txt, .md or .html files in ${engine.config.corpusDir} and run: verbatim index`);
       for (const a of articles) {
-        out(`${a.title}\n    ${[a.source, a.date, `${a.passages} passages`].filter(Boolean).join(', ')} — ${a.file}${a.library === SHARED ? '' : ` [${a.library}]`}`);
+        out(`${a.title}\n    ${[a.source, formatDate(a.date), `${a.passages} passages`].filter(Boolean).join(', ')} — ${a.file}${a.library === SHARED ? '' : ` [${a.library}]`}`);
       }
     });
   });
@@ -331,7 +332,7 @@ program
         continue;
       }
       out(`== ${r.file}`);
-      for (const [k, v] of [['title', r.title], ['outlet', r.outlet], ['byline', r.byline], ['date', r.date], ['url', r.url]] as const) out(`${k}: ${v ?? '—'}`);
+      for (const [k, v] of [['title', r.title], ['outlet', r.outlet], ['byline', r.byline], ['date', formatDate(r.date)], ['url', r.url]] as const) out(`${k}: ${v ?? '—'}`);
       out(`passages: ${r.passages.length}`);
       out('');
       out(r.text);

@@ -6,6 +6,7 @@ import type { BotContext } from '../bot/context.js';
 import { clip, LIMITS, safe } from '../bot/layout.js';
 import type { Engine } from '../engine.js';
 import type { Scope } from '../store/types.js';
+import { formatDate } from '../text/dates.js';
 
 export const data = new SlashCommandBuilder().setName('sources').setDescription('List the articles Verbatim can quote here');
 
@@ -16,7 +17,7 @@ export async function sourcesPage(engine: Engine, scope: Scope, page: number) {
   const pages = Math.max(1, Math.ceil(articles.length / PER_PAGE));
   const p = Math.min(Math.max(0, page), pages - 1);
   const lines = articles.slice(p * PER_PAGE, (p + 1) * PER_PAGE).map((a, i) => {
-    const meta = [a.source, a.date, `${a.passages} passages`, libraryLabel(a.library)].filter(Boolean).join(', ');
+    const meta = [a.source, formatDate(a.date), `${a.passages} passages`, libraryLabel(a.library)].filter(Boolean).join(', ');
     return `**${p * PER_PAGE + i + 1}.** ${safe(a.title)}\n${safe(meta)} — \`${a.file.replace(/`/g, "'")}\``;
   });
   const embed: APIEmbed = {

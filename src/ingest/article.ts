@@ -7,9 +7,10 @@ import type { Article, Passage, SourceText } from './types.js';
 /**
  * Bump when cleaning, splitting or what is stored with a passage (its analysed terms, its entity tags)
  * changes: it forces a full re-index (vectors of unchanged text are reused). v3: "when", "will" and the
- * like are stopwords; an amount followed by an unknown currency counts as money.
+ * like are stopwords; an amount followed by an unknown currency counts as money. v4: articles' dates from
+ * datelines, the lead, and the date a page prints for itself.
  */
-export const CHUNKER_VERSION = 'v3';
+export const CHUNKER_VERSION = 'v4';
 
 export function buildArticle(source: SourceText, maxTokens: number): Article {
   const { meta, body } = clean(source);

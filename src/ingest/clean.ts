@@ -1,7 +1,9 @@
 // Turns a scraped page into the article it carries: body lines kept verbatim (as offsets into the source),
 // page furniture dropped, and what the furniture says about the article (headline, outlet, date, byline)
 // kept as metadata. Every rule here answers something seen in real scraped news pages.
+import { isoDate, MONTH_RE, monthIndex } from '../text/dates.js';
 import { letterKey, wordCount } from '../text/normalize.js';
+import { sentenceSpans } from '../text/sentences.js';
 import type { ArticleMeta, SourceText } from './types.js';
 
 export interface Line {
@@ -42,42 +44,49 @@ const DATELINE = [
   /^[^()\n]{0,60}?\(([A-Z][A-Za-z.]{1,15})\)\s*[–—-]\s+(?=\S)/,
 ];
 
-const MONTHS = ['january', 'february', 'march', 'april', 'may', 'june', 'july', 'august', 'september', 'october', 'november', 'december'];
-const MONTH_RE = '(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\\.?';
-
-function isoDate(y: number, m: number, d: number): string | null {
-  if (m < 1 || m > 12 || d < 1 || d > 31 || y < 1900 || y > 2100) return null;
-  return `${y}-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
-}
-
-function monthIndex(name: string): number {
-  return MONTHS.findIndex((m) => m.startsWith(name.toLowerCase().replace('.', '').slice(0, 3))) + 1;
-}
+const isoDay = (y: number, m: number, d: number) => (y < 1900 || y > 2100 ? null : isoDate(y, m, d));
 
 /** A date written out in a line (November 20, 2019 / 20 November 2019 / 20/11/2019 / 2019-11-20). */
 export function findDate(text: string): { iso: string; match: string } | null {
   let m = new RegExp(`\\b${MONTH_RE}\\s+(\\d{1,2})(?:st|nd|rd|th)?,?\\s+(\\d{4})\\b`, 'i').exec(text);
   if (m) {
-    const iso = isoDate(+m[3], monthIndex(m[1]), +m[2]);
+    const iso = isoDay(+m[3], monthIndex(m[1]), +m[2]);
     if (iso) return { iso, match: m[0] };
   }
   m = new RegExp(`\\b(\\d{1,2})(?:st|nd|rd|th)?\\s+${MONTH_RE},?\\s+(\\d{4})\\b`, 'i').exec(text);
   if (m) {
-    const iso = isoDate(+m[3], monthIndex(m[2]), +m[1]);
+    const iso = isoDay(+m[3], monthIndex(m[2]), +m[1]);
     if (iso) return { iso, match: m[0] };
   }
   m = /\b(\d{4})-(\d{2})-(\d{2})\b/.exec(text);
   if (m) {
-    const iso = isoDate(+m[1], +m[2], +m[3]);
+    const iso = isoDay(+m[1], +m[2], +m[3]);
     if (iso) return { iso, match: m[0] };
   }
   m = /\b(\d{1,2})\/(\d{1,2})\/(\d{4})\b/.exec(text); // day first, as Vietnamese and most non-US outlets write it
   if (m) {
-    const iso = isoDate(+m[3], +m[2], +m[1]);
+    const iso = isoDay(+m[3], +m[2], +m[1]);
     if (iso) return { iso, match: m[0] };
   }
   return null;
 }
+
+/**
+ * A day and month as a dateline or a lead writes it, with its year when it has one ("June 4", "4 June",
+ * "Monday, June 4, 2012", "September 6-11"): ISO, without the year when none is written ("--06-04").
+ */
+function dayAndMonth(text: string): string | null {
+  const full = findDate(text);
+  if (full) return full.iso;
+  let m = new RegExp(`\\b${MONTH_RE}\\s+(\\d{1,2})(?:st|nd|rd|th)?\\b(?!\\s*[,:]?\\s*\\d{3})`, 'i').exec(text);
+  if (m) return isoDate(null, monthIndex(m[1]), +m[2]);
+  m = new RegExp(`\\b(\\d{1,2})(?:st|nd|rd|th)?\\s+(?:of\\s+)?${MONTH_RE}(?!\\s*[,:]?\\s*\\d{3})`, 'i').exec(text);
+  if (m) return isoDate(null, monthIndex(m[2]), +m[1]);
+  return null;
+}
+
+/** The date the lead's first sentence gives its news ("held talks … in Hanoi on June 4."), if any. */
+const LEAD_DATE = new RegExp(`\\b(?:on|from)\\s+(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day,?\\s+)?(?:the\\s+)?(${MONTH_RE}\\s+\\d{1,2}(?:st|nd|rd|th)?(?:,?\\s+\\d{4})?|\\d{1,2}(?:st|nd|rd|th)?\\s+(?:of\\s+)?${MONTH_RE}(?:,?\\s+\\d{4})?)`, 'i');
 
 const TIME = /\b\d{1,2}[:.]\d{2}(?:[:.]\d{2})?\s*(?:[ap]\.?m\.?)?(?=\W|$)|\b\d{1,2}\s*[ap]\.m\.(?=\W|$)|\b\d{1,2}\s*(?:am|pm)\b/gi;
 const NUMERIC_DATE = /\b\d{1,2}[./-]\d{1,2}[./-](?:\d{4}|\d{2})\b|\b\d{4}[./-]\d{1,2}[./-]\d{1,2}(?:t[\d:.]+z?)?\b/gi;
@@ -216,6 +225,7 @@ export function clean(source: SourceText): CleanResult {
   let outlet = source.meta.source ?? null;
   let date = source.meta.date ?? null;
   let byline = source.meta.byline ?? null;
+  let datelineDate: string | null = null; // "HANOI, June 4 (VNA) –"
   let sawBody = false;
   const body: Line[] = [];
   const seen = new Set<string>(); // letter keys of kept body lines
@@ -278,6 +288,7 @@ export function clean(source: SourceText): CleanResult {
       const m = re.exec(line.text);
       if (m && line.words - wordCount(m[0]) >= 4) {
         outlet ??= normaliseOutlet(m[1]);
+        datelineDate ??= dayAndMonth(m[0]);
         line = trimStart(line, m[0].length);
         break;
       }
@@ -323,6 +334,16 @@ export function clean(source: SourceText): CleanResult {
     if (!headlineLike(line)) sawBody = true;
   }
 
+  // Without a date in the metadata, a date line or a dateline: the date the lead gives its news ("held
+  // talks … in Hanoi on June 4."), from its first sentence only, with no year unless it writes one (a
+  // year elsewhere in the body is another event's).
+  if (!date && !datelineDate) {
+    const lead = body.find((l) => !headlineLike(l) && l.words >= 8);
+    const first = lead ? lead.text.slice(0, sentenceSpans(lead.text)[0]?.end ?? lead.text.length) : '';
+    const m = LEAD_DATE.exec(first);
+    if (m) datelineDate = dayAndMonth(m[1]);
+  }
+  date ??= datelineDate;
   const titleIsFallback = !title;
   const tidy = (v: string | null) => (v === null ? null : v.replace(/\s+/g, ' ').trim()); // no-break spaces from HTML
   return {

@@ -7,6 +7,7 @@ import { parseHTML } from 'linkedom';
 import { Readability } from '@mozilla/readability';
 import { httpUrl } from '../text/address.js';
 import { boilerplateLine } from './boilerplate.js';
+import { findDate } from './clean.js';
 
 export interface PageMeta {
   title?: string;
@@ -200,6 +201,30 @@ const nameOf = (v: Json | undefined): string | undefined => {
   return str(v);
 };
 
+/** Class or id names of the element that prints a page's own date ("posted on April 21, 2015"). */
+const DATE_HOLDER = /(?:^|[\s_-])(?:date|dates|datetime|time|timestamp|posted|published|pubdate|publish-date|dateline|byline|post-meta|entry-meta|article-meta)(?:$|[\s_-])/i;
+
+/**
+ * The date the page prints for itself, where its metadata gives none: the first short element named for
+ * a date or time (or a <time>) that holds a full date, then a full date in the headline or the page title
+ * ("LWN.net Weekly Edition for March 26, 2015").
+ */
+function printedDate(document: { querySelector(sel: string): El | null; querySelectorAll(sel: string): ArrayLike<El> }): string | undefined {
+  for (const el of Array.from(document.querySelectorAll('[class], [id], time'))) {
+    const names = `${el.getAttribute('class') ?? ''} ${el.getAttribute('id') ?? ''}`;
+    if (el.tagName.toLowerCase() !== 'time' && !DATE_HOLDER.test(names)) continue;
+    const text = (el.textContent ?? '').replace(/\s+/g, ' ').trim();
+    if (!text || text.length > 120) continue;
+    const found = findDate(text);
+    if (found) return found.iso;
+  }
+  for (const sel of ['h1', 'title']) {
+    const found = findDate(document.querySelector(sel)?.textContent ?? '');
+    if (found) return found.iso;
+  }
+  return undefined;
+}
+
 function metadata(document: { querySelector(sel: string): El | null; querySelectorAll(sel: string): ArrayLike<El> }): PageMeta {
   const meta = (...sels: string[]) => {
     for (const sel of sels) {
@@ -223,10 +248,28 @@ function metadata(document: { querySelector(sel: string): El | null; querySelect
     source: meta('meta[property="og:site_name"]', 'meta[name="application-name"]') ?? nameOf(publisher) ?? host,
     byline: nameOf(ld?.author) ?? meta('meta[name="author"]', 'meta[property="article:author"]'),
     date:
-      meta('meta[property="article:published_time"]', 'meta[name="article:published_time"]', 'meta[itemprop="datePublished"]', 'meta[name="pubdate"]', 'meta[name="publishdate"]', 'meta[name="date"]', 'meta[name="dc.date"]', 'meta[name="DC.date.issued"]', 'meta[name="parsely-pub-date"]', 'meta[name="sailthru.date"]') ??
+      meta(
+        'meta[property="article:published_time"]',
+        'meta[name="article:published_time"]',
+        'meta[property="og:published_time"]',
+        'meta[itemprop="datePublished"]',
+        'meta[name="pubdate"]',
+        'meta[name="publishdate"]',
+        'meta[name="publishDate"]',
+        'meta[name="publish-date"]',
+        'meta[name="article.published"]',
+        'meta[name="date"]',
+        'meta[name="dc.date"]',
+        'meta[name="DC.date.issued"]',
+        'meta[name="dcterms.date"]',
+        'meta[name="dcterms.created"]',
+        'meta[name="parsely-pub-date"]',
+        'meta[name="sailthru.date"]',
+      ) ??
       str(ld?.datePublished) ??
+      str(ld?.dateCreated) ??
       document.querySelector('time[datetime]')?.getAttribute('datetime') ??
-      undefined,
+      printedDate(document),
     url: canonical,
   };
 }

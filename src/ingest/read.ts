@@ -5,6 +5,7 @@ import path from 'node:path';
 import matter from 'gray-matter';
 import { extractPage } from './html.js';
 import { findDate } from './clean.js';
+import { isoDate, parseDateText } from '../text/dates.js';
 import type { Format, SourceText } from './types.js';
 
 export const FORMATS: Record<string, Format> = {
@@ -120,10 +121,18 @@ export function decode(bytes: Buffer): { text: string; warning?: string } | { er
   }
 }
 
+/**
+ * A metadata date as ISO, to the precision it gives: "2019-11-20T10:04:00+07:00" (the day as the page
+ * wrote it, not moved to another time zone), "November 20, 2019", "2019-11", 2019 (a front matter year).
+ */
 function isoFrom(value: unknown): string | undefined {
   if (value instanceof Date && !Number.isNaN(value.getTime())) return value.toISOString().slice(0, 10);
-  if (typeof value === 'string') return findDate(value)?.iso ?? (/^\d{4}-\d{2}-\d{2}/.exec(value)?.[0] || undefined);
-  return undefined;
+  if (typeof value === 'number' && Number.isInteger(value)) return isoDate(value) ?? undefined;
+  if (typeof value !== 'string' || !value.trim()) return undefined;
+  const v = value.trim();
+  const iso = /^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?(?:[T\s]|$)/.exec(v);
+  if (iso) return isoDate(+iso[1], iso[2] ? +iso[2] : null, iso[3] ? +iso[3] : null) ?? undefined;
+  return findDate(v)?.iso ?? parseDateText(v) ?? undefined;
 }
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v.trim() ? v.trim() : undefined);
