@@ -3,7 +3,7 @@
 // ready, the latency of each question, and its peak memory. Run by bench.ts, not by hand.
 import readline from 'node:readline';
 import { loadConfig } from '../src/config.js';
-import { ask, openEngine } from '../src/engine.js';
+import { ask, openEngine, timeline } from '../src/engine.js';
 
 const scope = (process.env.BENCH_SCOPE ?? 'shared').split(',');
 const runs = Number(process.env.BENCH_RUNS ?? '1');
@@ -30,8 +30,16 @@ for (let r = 0; r < runs; r++) {
     if (a.answered) answered++;
   }
 }
+// Timelines, with the questions as topics (a deeper search than a question's, one passage per article).
+const timelineLatencies: number[] = [];
+for (const q of questions.slice(0, 40)) {
+  const t = performance.now();
+  await timeline(engine, `${q.replace(/\?*$/, '')} (timeline)`, { scope });
+  timelineLatencies.push(performance.now() - t);
+}
 process.stdout.write(
   JSON.stringify({
+    timelineLatencies,
     sinceProcessStart: ready,
     codeMs: t0,
     engineMs: ready - t0,

@@ -102,7 +102,7 @@ function squadArticle(): Article {
 const serveBundle = await bundle('scripts/bench-serve.ts');
 
 /** Start-up and question latency in a fresh process, as the bot would start on this store. */
-function serve(env: Record<string, string>): { sinceProcessStart: number; codeMs: number; engineMs: number; latencies: number[]; answered: number; maxRssMb: number } {
+function serve(env: Record<string, string>): { sinceProcessStart: number; codeMs: number; engineMs: number; latencies: number[]; timelineLatencies: number[]; answered: number; maxRssMb: number } {
   // Run as the `verbatim` command runs: bundled, not through tsx.
   const r = spawnSync(process.execPath, [serveBundle], {
     input: questions.join('\n'),
@@ -230,6 +230,7 @@ for (const n of SIZES) {
   }
   record(`SQLite: start-up at ${fmt(n)}, a fresh process until model and index are ready`, `${(median(starts) / 1000).toFixed(2)} s (${(served.codeMs / 1000).toFixed(2)} s until the engine opens, then ${(served.engineMs / 1000).toFixed(2)} s loading the model (and its code) and the store together)`);
   record(`SQLite: question latency at ${fmt(n)}, whole ask path (p50 / p95)`, `${pct(served.latencies, 0.5).toFixed(1)} ms / ${pct(served.latencies, 0.95).toFixed(1)} ms`);
+  record(`SQLite: timeline latency at ${fmt(n)} (p50 / p95)`, `${pct(served.timelineLatencies, 0.5).toFixed(1)} ms / ${pct(served.timelineLatencies, 0.95).toFixed(1)} ms`);
   record(`SQLite: peak memory (max RSS) of that serving process at ${fmt(n)}`, `${served.maxRssMb} MB`);
   if (keep) log(`kept the store in ${dir}`);
   else fs.rmSync(dir, { recursive: true, force: true });

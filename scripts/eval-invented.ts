@@ -61,7 +61,7 @@ for (const q of invented.questions) {
   if (a.answered) t.answered++;
   if (i === 0) t.top1++;
   if (i >= 0 && i < 3) t.top3++;
-  if (!a.answered || i !== 0) misses.push(`${q.kind}: ${a.answered ? (i < 0 ? 'not in top 3' : `rank ${i + 1}`) : 'refused'}: ${q.q} → ${a.passages[0]?.text.slice(0, 100) ?? '—'}`);
+  if (!a.answered || i !== 0) misses.push(`${q.kind}: ${a.answered ? (i < 0 ? 'not in top 3' : `rank ${i + 1}`) : a.tentative ? `tentative (${a.message})` : 'refused'}: ${q.q} → ${a.passages[0]?.text.slice(0, 100) ?? '—'}`);
 }
 let refused = 0;
 const wrong: string[] = [];

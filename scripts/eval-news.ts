@@ -79,6 +79,7 @@ for (const q of questions) {
     quotes++;
     if (bodies.has(p.file) && !bodies.get(p.file)!.includes(letters(p.text))) furniture++;
   }
+  if (i === 0 && !a.answered) misses.push(`not answered, though the first passage holds it (${a.message}): ${q.q} [${q.doc}]`);
   if (i !== 0) misses.push(`${i < 0 ? 'not in top 3' : `rank ${i + 1}`}${a.answered ? '' : ' (abstained)'}: ${q.q} [${q.doc}] → ${a.passages[0]?.file ?? '—'}: ${(texts[0] ?? '').slice(0, 120)}`);
 }
 let refused = 0;

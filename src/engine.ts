@@ -3,13 +3,15 @@
 // process has committed, so answers come from the state before an update or after it, never between.
 import fs from 'node:fs';
 import type { Config } from './config.js';
-import { composeAnswer, type Answer } from './answer/compose.js';
-import { cleanQuestion, questionProblem } from './answer/question.js';
+import { composeAnswer, quote, type Answer, type QuotedPassage } from './answer/compose.js';
+import { cleanQuestion, questionProblem, topicProblem } from './answer/question.js';
 import { chooseModel, loadEmbedder, missingFiles, presetFor, type Embedder } from './embed/model.js';
 import type { IndexProgress, IndexSummary, UpdateOptions } from './index/update.js';
 import type { PageOutcome, WebPage } from './index/pages.js';
 import { createFetcher, type Fetcher } from './fetch/client.js';
 import { search } from './search/search.js';
+import { timelineOf } from './search/timeline.js';
+import type { DaySpan } from './text/dates.js';
 import { openStore } from './store/open.js';
 import { SHARED, type LibraryKey, type Scope, type Store } from './store/types.js';
 
@@ -178,6 +180,8 @@ export interface AskOptions {
   k?: number;
   /** Every one of the k best passages, not only those that bear on the question ("More sources"). */
   all?: boolean;
+  /** Only articles dated within these days (`--since/--until`). */
+  within?: DaySpan;
 }
 
 /** The helpful reply to a question that cannot be asked (empty, too long…), or null; needs no engine. */
@@ -187,11 +191,32 @@ export function rejectQuestion(rawQuestion: string): Answer | null {
   return problem ? { question, answered: false, message: problem, passages: [], closest: [] } : null;
 }
 
+export interface Timeline {
+  topic: string;
+  /** One quote per article about the topic, oldest first. */
+  entries: QuotedPassage[];
+  /** Said instead of entries when there are none, or when the topic itself could not be used. */
+  message?: string;
+}
+
+export const NO_TIMELINE = 'No articles about that were found.';
+
+/** The articles about `topic` in date order, each by its passage that best matches it. */
+export async function timeline(engine: Engine, rawTopic: string, opts: Omit<AskOptions, 'k' | 'all'> = {}): Promise<Timeline> {
+  const topic = cleanQuestion(rawTopic);
+  const problem = topicProblem(topic);
+  if (problem) return { topic, entries: [], message: problem };
+  await engine.store.refresh();
+  const found = await timelineOf(engine.store, engine.embedder, opts.scope ?? [SHARED], topic, { within: opts.within });
+  const entries = await quote(engine.store, found.result, found.entries);
+  return entries.length ? { topic, entries } : { topic, entries, message: NO_TIMELINE };
+}
+
 export async function ask(engine: Engine, rawQuestion: string, opts: AskOptions = {}): Promise<Answer> {
   const rejected = rejectQuestion(rawQuestion);
   if (rejected) return rejected;
   const question = cleanQuestion(rawQuestion);
   await engine.store.refresh();
-  const result = await search(engine.store, engine.embedder, opts.scope ?? [SHARED], question, opts.k ?? engine.config.topK);
+  const result = await search(engine.store, engine.embedder, opts.scope ?? [SHARED], question, opts.k ?? engine.config.topK, { within: opts.within });
   return composeAnswer(engine.store, question, result, { all: opts.all });
 }

@@ -33,7 +33,7 @@ describe('the Discord bot', () => {
     const put = fake.calls.find((c) => c.method === 'PUT');
     expect(put?.path).toBe('/applications/100000000000000001/guilds/200000000000000002/commands');
     const names = (put!.body as any[]).map((c) => c.name).sort();
-    expect(names).toEqual(['article', 'ask', 'feed', 'help', 'reindex', 'sources']);
+    expect(names).toEqual(['article', 'ask', 'feed', 'help', 'reindex', 'sources', 'timeline']);
     for (const c of put!.body as any[]) {
       if (['article', 'feed', 'reindex'].includes(c.name)) expect(c.default_member_permissions).toBe('32');
     }
@@ -48,7 +48,7 @@ describe('the Discord bot', () => {
     expect(e.description).toContain('Declaration on the Conduct of Parties');
     expect(e.description).toMatch(/\*\*\[1\]\*\* “/);
     // file names are markdown-escaped (\_); Discord shows them as written
-    expect(e.description.replace(/\\/g, '')).toMatch(/Vietnam, US hold 10th political, security, defence dialogue — ¶\d+ \(003_313595e064d81634\.txt\)/);
+    expect(e.description.replace(/\\/g, '')).toMatch(/Vietnam, US hold 10th political, security, defence dialogue — March 25, ¶\d+ \(003_313595e064d81634\.txt\)/);
     expect(msg.allowed_mentions).toEqual({ parse: [], replied_user: false });
     expect(msg.components?.[0]?.components.map((b: any) => b.label)).toEqual(['More sources', 'Full paragraph']);
   });
@@ -119,11 +119,37 @@ describe('the Discord bot', () => {
     expect(expired.content).toMatch(/too old to expand/);
   });
 
+  it('/timeline lists a story oldest first, one quote per article with its date; /ask since:/until: narrow to a period', async () => {
+    const msg = finalMessage(await interact(slash('timeline', [{ name: 'topic', type: 3, value: 'US defence secretary visits to Vietnam' }], { userId: freshUser() })));
+    const e = msg.embeds![0];
+    expect(e.title).toBe('Timeline: US defence secretary visits to Vietnam');
+    // Panetta's visit (the page prints "June 4", its body 2011 and 2012) comes before Esper's of 2019.
+    const panetta = e.description.indexOf('Panetta');
+    const esper = e.description.indexOf('**November 20, 2019**');
+    expect(panetta).toBeGreaterThan(-1);
+    expect(esper).toBeGreaterThan(panetta);
+    expect(msg.allowed_mentions).toEqual({ parse: [], replied_user: false });
+
+    const narrowed = finalMessage(await ask('Which US defence secretary visited Vietnam?', [{ name: 'since', type: 3, value: '2019' }, { name: 'until', type: 3, value: 'December 2019' }]));
+    const quoted = narrowed.embeds![0].description.replace(/\\/g, '');
+    expect(quoted).toContain('001_f7851b020e12dbef.txt');
+    expect(quoted).not.toMatch(/00[02-4]_/);
+    const bad = finalMessage(await ask('Which US defence secretary visited Vietnam?', [{ name: 'since', type: 3, value: 'someday' }]));
+    expect(bad.flags! & 64).toBe(64);
+    expect(bad.content).toMatch(/not a date with a year/);
+  });
+
+  it('says plainly when no article speaks of the year asked about, and shows the closest passage as such', async () => {
+    const msg = finalMessage(await ask('Which US defence secretary visited Vietnam in 2009?'));
+    expect(msg.content).toBe('No article here speaks of 2009; the closest passage:');
+    expect(msg.embeds![0].description).toMatch(/\*\*\[1\]\*\* “/);
+  });
+
   it('/sources lists the articles with outlet, date and passage counts', async () => {
     const msg = finalMessage(await interact(slash('sources', [], { userId: freshUser() })));
     expect(msg.embeds![0].title).toBe('Articles (5)');
     expect(msg.embeds![0].description).toContain('Defense Minister holds talks with U.S. Secretary of Defense');
-    expect(msg.embeds![0].description).toContain('VGP, 2019-11-20, 6 passages');
+    expect(msg.embeds![0].description).toContain('VGP, November 20, 2019, 6 passages');
   });
 
   it('/reindex and /article add are refused without Manage Server, checked at run time', async () => {

@@ -71,6 +71,20 @@ describe('verbatim ask --json', () => {
     expect(lines[0].passages[0].text).toContain('Lloyd Austin');
   });
 
+  it('a year no article speaks of gets the closest passage, marked tentative, not an answer', () => {
+    const q = 'Which US defence secretary visited Vietnam in 2009?';
+    const a = JSON.parse(cli(['ask', '--json', q]).stdout);
+    expect(a).toMatchObject({ answered: false, tentative: true, message: 'No article here speaks of 2009; the closest passage:' });
+    expect(a.passages).toHaveLength(1);
+    expect(a.passages[0].text).toContain('2018');
+    const human = cli(['ask', q]).stdout;
+    expect(human).toMatch(/^No article here speaks of 2009; the closest passage:\n\n\[1\] “/);
+    // The same question about a year an article is of is answered from that article.
+    const esper = JSON.parse(cli(['ask', '--json', 'Which US defence secretary visited Vietnam in 2019?']).stdout);
+    expect(esper).toMatchObject({ answered: true, tentative: false });
+    expect(esper.passages[0].file).toBe('001_f7851b020e12dbef.txt');
+  });
+
   ioOnly('prints a human answer with numbered citations', () => {
     const r = cli(['ask', 'Where was the 10th political, security and defence dialogue held?']);
     expect(r.code).toBe(0);

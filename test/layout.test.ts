@@ -2,7 +2,7 @@
 // 10 embeds. Lower-ranked passages go first, then a long passage is shortened around its marked sentence.
 import { describe, expect, it } from 'vitest';
 import type { Answer, QuotedPassage } from '../src/answer/compose.js';
-import { citationLine, fullTextMessages, layoutAnswer, LIMITS, notFoundContent, safe, shortenQuote } from '../src/bot/layout.js';
+import { citationLine, fullTextMessages, layoutAnswer, LIMITS, notFoundContent, safe, shortenQuote, timelinePage } from '../src/bot/layout.js';
 import { sentenceSpans } from '../src/text/sentences.js';
 
 function passage(rank: number, text: string, highlight: { start: number; end: number }[] = []): QuotedPassage {
@@ -108,5 +108,20 @@ describe('citations', () => {
   it('never link anything but http(s), and keep titles from breaking the link', () => {
     expect(citationLine({ ...base, url: 'javascript:alert(1)' })).toBe('*A title — VNA, January 2, 2024, ¶1 (a.txt)*');
     expect(citationLine({ ...base, title: 'A [bracketed] title', url: 'https://e.com/a' })).toMatch(/^\*\[A \\\[bracketed\\\] title\]\(<https:\/\/e\.com\/a>\)/);
+  });
+});
+
+describe('timelinePage', () => {
+  it('pages a long timeline five articles at a time, each with its date, quote and citation, oldest first', () => {
+    const entries = Array.from({ length: 12 }, (_, i) => ({ ...passage(i + 1, `Fare set at ${i + 1} dong.`, []), date: `${2010 + i}-05-01`, file: `f${i}.txt` }));
+    const first = timelinePage('the ferry fare', entries, 0);
+    expect(first.pages).toBe(3);
+    expect(first.embed.title).toBe('Timeline: the ferry fare');
+    expect(first.embed.description!.match(/\*\*May 1, \d{4}\*\*/g)).toEqual(['**May 1, 2010**', '**May 1, 2011**', '**May 1, 2012**', '**May 1, 2013**', '**May 1, 2014**']);
+    expect(first.embed.footer!.text).toBe('12 articles, oldest first · page 1 of 3');
+    const last = timelinePage('the ferry fare', entries, 9);
+    expect(last.page).toBe(2);
+    expect(last.embed.description).toContain('**May 1, 2021**');
+    expect(last.embed.description).toContain('(f11.txt)');
   });
 });

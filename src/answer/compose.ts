@@ -36,6 +36,11 @@ export interface QuotedPassage {
 export interface Answer {
   question: string;
   answered: boolean;
+  /**
+   * Not answered, yet the closest passage is shown as such (`message` says why): the evidence is mixed, or
+   * the question asks about a time no article speaks of.
+   */
+  tentative?: boolean;
   /** Said instead of quotes when nothing matched, or when the question itself could not be used. */
   message?: string;
   passages: QuotedPassage[];
@@ -44,6 +49,7 @@ export interface Answer {
 }
 
 export const NOT_FOUND = "I couldn't find that in the articles.";
+export const TENTATIVE = 'This may not answer your question — the closest passage:';
 
 /** A sentence's cosine with the question counts for this much beside its share of the question's words… */
 const MEANING_WEIGHT = 1;
@@ -85,7 +91,7 @@ export function highlightSentences(text: string, spans: readonly Span[], questio
 }
 
 /** The articles to cite: those search already read, and the rest from the store. */
-async function articlesOf(store: Store, result: SearchResult, ids: number[]): Promise<ReadonlyMap<number, ArticleRecord>> {
+async function articlesOf(store: Store, result: Pick<SearchResult, 'articles'>, ids: number[]): Promise<ReadonlyMap<number, ArticleRecord>> {
   const missing = ids.filter((id) => !result.articles.has(id));
   if (!missing.length) return result.articles;
   return new Map([...result.articles, ...(await store.articlesById(missing))]);
@@ -93,6 +99,10 @@ async function articlesOf(store: Store, result: SearchResult, ids: number[]): Pr
 
 /** `all`: every selected passage, not only those judged worth showing at first ("More sources"). */
 export async function composeAnswer(store: Store, question: string, result: SearchResult, opts: { all?: boolean } = {}): Promise<Answer> {
+  if (!result.answered && result.tentative && result.selected.length) {
+    const passages = await quote(store, result, opts.all ? result.selected : result.selected.slice(0, 1));
+    return { question, answered: false, tentative: true, message: result.note ?? TENTATIVE, passages, closest: [] };
+  }
   if (!result.answered) {
     const ids: number[] = [];
     for (const f of result.ranking) {
@@ -107,8 +117,13 @@ export async function composeAnswer(store: Store, question: string, result: Sear
     return { question, answered: false, message: NOT_FOUND, passages: [], closest };
   }
   const quoted = opts.all ? result.selected : result.selected.slice(0, result.shown);
+  return { question, answered: true, passages: await quote(store, result, quoted), closest: [] };
+}
+
+/** The passages as quoted: text as it stands, best sentences marked, with their citations. */
+export async function quote(store: Store, result: Pick<SearchResult, 'articles' | 'terms' | 'rarity' | 'sentenceCosines'>, quoted: readonly SearchResult['selected'][number][]): Promise<QuotedPassage[]> {
   const articles = await articlesOf(store, result, [...new Set(quoted.map((f) => f.passage.articleId))]);
-  const passages = quoted.map((f, i): QuotedPassage => {
+  return quoted.map((f, i): QuotedPassage => {
     const p = f.passage;
     const a = articles.get(p.articleId);
     const q = {
@@ -132,5 +147,4 @@ export async function composeAnswer(store: Store, question: string, result: Sear
     q.citation = citation(q);
     return q;
   });
-  return { question, answered: true, passages, closest: [] };
 }

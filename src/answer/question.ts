@@ -29,3 +29,11 @@ export function questionProblem(question: string): string | null {
   if (!/[\p{L}\p{N}]/u.test(question)) return 'That question has no words in it. Ask about the articles in words, for example: "When did Esper visit Hanoi?"';
   return null;
 }
+
+/** Why a timeline's topic cannot be used, or null. */
+export function topicProblem(topic: string): string | null {
+  if (!topic) return 'Name a topic for the timeline, for example: "the dioxin clean-up at Bien Hoa".';
+  if (topic.length > MAX_QUESTION_CHARS) return `That topic is ${topic.length} characters long; please keep it under ${MAX_QUESTION_CHARS}.`;
+  if (!/[\p{L}\p{N}]/u.test(topic)) return 'That topic has no words in it. Name it in words, for example: "US aircraft carrier visits".';
+  return null;
+}

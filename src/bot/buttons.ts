@@ -4,6 +4,7 @@
 import { MessageFlags, type ButtonInteraction } from 'discord.js';
 import { ask } from '../engine.js';
 import { turnPage } from '../commands/sources.js';
+import { turnPage as turnTimelinePage } from '../commands/timeline.js';
 import type { BotContext } from './context.js';
 import { fullTextMessages, layoutAnswer } from './layout.js';
 import { NO_PINGS } from './client.js';
@@ -14,8 +15,9 @@ const MORE = 3;
 const MAX_SOURCES = 10;
 
 export async function onButton(interaction: ButtonInteraction, ctx: BotContext): Promise<void> {
-  const [kind, arg = ''] = interaction.customId.split(':');
+  const [kind, arg = '', more = ''] = interaction.customId.split(':');
   if (kind === 'sources') return turnPage(interaction, ctx, Number(arg) || 0);
+  if (kind === 'timeline') return turnTimelinePage(interaction, ctx, arg, Number(more) || 0);
   const remembered = ctx.memory.answers.get(arg);
   // An answer's buttons work only where it was given: its passages come from that place's libraries.
   if (!remembered || remembered.guildId !== (interaction.guildId ?? null)) {
@@ -34,10 +36,10 @@ export async function onButton(interaction: ButtonInteraction, ctx: BotContext):
     await interaction.reply({ ...textPayload('That is all the sources I show for one question.'), flags: MessageFlags.Ephemeral });
     return;
   }
-  const answer = await ask(await ctx.engine, remembered.query, { k: Math.min(MAX_SOURCES, shown + MORE), scope: remembered.scope, all: true });
+  const answer = await ask(await ctx.engine, remembered.query, { k: Math.min(MAX_SOURCES, shown + MORE), scope: remembered.scope, all: true, within: remembered.within });
   const seen = new Set(remembered.shown.map((p) => `${p.library}/${p.file}:${p.start}`));
   const next = answer.passages.filter((p) => !seen.has(`${p.library}/${p.file}:${p.start}`)).slice(0, MORE);
-  if (!answer.answered || next.length === 0) {
+  if ((!answer.answered && !answer.tentative) || next.length === 0) {
     await interaction.reply({ ...textPayload('There are no more passages that match this question.'), flags: MessageFlags.Ephemeral });
     return;
   }

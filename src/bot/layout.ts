@@ -205,3 +205,22 @@ export function fullTextMessages(passages: QuotedPassage[]): APIEmbed[][] {
   if (current.length) messages.push(current);
   return messages;
 }
+
+/** Entries of a timeline on one page of Discord: few enough that each quote keeps its context. */
+export const TIMELINE_PER_PAGE = 5;
+/** A timeline entry's quote is shortened to this, around its marked sentence. */
+const TIMELINE_QUOTE = 600;
+
+/** One page of a timeline: each article's date in bold, its quote, its citation; oldest first. */
+export function timelinePage(topic: string, entries: readonly QuotedPassage[], page: number): { embed: APIEmbed; page: number; pages: number } {
+  const pages = Math.max(1, Math.ceil(entries.length / TIMELINE_PER_PAGE));
+  const p = Math.min(Math.max(0, page), pages - 1);
+  const lines = entries.slice(p * TIMELINE_PER_PAGE, (p + 1) * TIMELINE_PER_PAGE).map((e) => `**${safe(formatDate(e.date) ?? 'Undated')}**\n“${shortenQuote(e, TIMELINE_QUOTE)}”\n${citationLine(e)}`);
+  const embed: APIEmbed = {
+    title: clip(safe(`Timeline: ${topic}`), LIMITS.title),
+    description: clip(lines.join('\n\n'), LIMITS.description),
+    color: COLOR,
+    footer: { text: `${entries.length} article${entries.length === 1 ? '' : 's'}, oldest first · page ${p + 1} of ${pages}` },
+  };
+  return { embed, page: p, pages };
+}

@@ -4,6 +4,7 @@
 import crypto from 'node:crypto';
 import type { QuotedPassage } from '../answer/compose.js';
 import type { Scope } from '../store/types.js';
+import type { DaySpan } from '../text/dates.js';
 
 export interface Remembered {
   question: string;
@@ -15,6 +16,8 @@ export interface Remembered {
   /** The libraries it was answered from, and where: buttons never widen or move that. */
   scope: Scope;
   guildId: string | null;
+  /** The period it was narrowed to (since:/until:), kept for "More sources". */
+  within?: DaySpan;
 }
 
 export class BoundedMap<K, V> {
@@ -39,8 +42,16 @@ export class BoundedMap<K, V> {
   }
 }
 
+/** A timeline given, for its page buttons: where it was asked, so a page never shows elsewhere. */
+export interface RememberedTimeline {
+  topic: string;
+  entries: QuotedPassage[];
+  guildId: string | null;
+}
+
 export interface Memory {
   answers: BoundedMap<string, Remembered>;
+  timelines: BoundedMap<string, RememberedTimeline>;
   /** Message id (or thread id) → the question it answered. */
   conversations: BoundedMap<string, string>;
   newId(): string;
@@ -49,6 +60,7 @@ export interface Memory {
 export function createMemory(): Memory {
   return {
     answers: new BoundedMap(5_000, 24 * 3600_000),
+    timelines: new BoundedMap(1_000, 24 * 3600_000),
     conversations: new BoundedMap(20_000, 24 * 3600_000),
     newId: () => crypto.randomBytes(6).toString('base64url'),
   };

@@ -8,12 +8,12 @@ import type { Engine } from '../engine.js';
 import { chooseModel, missingFiles, ModelMissingError, presetFor, probeHub } from '../embed/model.js';
 import { HUB_MODEL, STATIC_MODEL_ID } from '../embed/presets.js';
 import { guildLibrary, LockBusyError, SHARED, StoreError, type LibraryKey, type Store } from '../store/types.js';
-import { renderAnswer } from './render.js';
+import { renderAnswer, renderTimeline } from './render.js';
 import { detailLines, progressReporter, summaryLine } from './progress.js';
-import type { Answer } from '../answer/compose.js';
+import type { Answer, QuotedPassage } from '../answer/compose.js';
 import type { PageOutcome } from '../index/pages.js';
 import type { PollResult } from '../feeds/poll.js';
-import { formatDate } from '../text/dates.js';
+import { between, formatDate, periodOf, type DaySpan } from '../text/dates.js';
 
 const out = (s: string) => process.stdout.write(s + '\n');
 const err = (s: string) => process.stderr.write(s + '\n');
@@ -72,27 +72,46 @@ function answerJson(a: Answer): string {
   return JSON.stringify({
     question: a.question,
     answered: a.answered,
+    tentative: !!a.tentative,
     ...(a.message ? { message: a.message } : {}),
-    passages: a.passages.map((p) => ({
-      rank: p.rank,
-      text: p.text,
-      highlight: p.highlight,
-      docId: p.docId,
-      file: p.file,
-      title: p.title,
-      source: p.source,
-      date: p.date,
-      url: p.url,
-      library: p.library,
-      paragraph: p.paragraph,
-      part: p.part,
-      start: p.start,
-      end: p.end,
-      score: p.score,
-      citation: p.citation,
-    })),
+    passages: a.passages.map(passageJson),
     ...(a.answered ? {} : { closest: a.closest }),
   });
+}
+
+/** `--since` / `--until`: a date with its year, as ISO or written out. */
+const dateOption = (v: string): DaySpan => {
+  const span = periodOf(v);
+  if (!span) throw new InvalidArgumentError('must be a date with a year, e.g. 2019, 2019-11, 2019-11-20 or "November 20, 2019"');
+  return span;
+};
+
+/** `--since` after `--until` narrows to nothing: say so rather than answer nothing. */
+function period(opts: { since?: DaySpan; until?: DaySpan }): DaySpan | undefined {
+  const within = between(opts.since ?? null, opts.until ?? null);
+  if (within && within.from > within.to) throw new InvalidArgumentError('--since must not be after --until.');
+  return within;
+}
+
+function passageJson(p: QuotedPassage) {
+  return {
+    rank: p.rank,
+    text: p.text,
+    highlight: p.highlight,
+    docId: p.docId,
+    file: p.file,
+    title: p.title,
+    source: p.source,
+    date: p.date,
+    url: p.url,
+    library: p.library,
+    paragraph: p.paragraph,
+    part: p.part,
+    start: p.start,
+    end: p.end,
+    score: p.score,
+    citation: p.citation,
+  };
 }
 
 const positiveInt = (v: string) => {
@@ -154,10 +173,13 @@ program
   .option('-a, --all', 'quote all of them, not only those after the first that bear on the question')
   .option('--json', 'print one JSON object per question')
   .option('-l, --library <key>', 'search this library (repeatable; default: shared)', libraryKey)
-  .action(async (words: string[], opts: { top?: number; all?: boolean; json?: boolean; library?: LibraryKey[] }) => {
+  .option('--since <date>', 'only articles dated from this day, month or year on (e.g. 2019, 2019-11)', dateOption)
+  .option('--until <date>', 'only articles dated up to the end of this day, month or year', dateOption)
+  .action(async (words: string[], opts: { top?: number; all?: boolean; json?: boolean; library?: LibraryKey[]; since?: DaySpan; until?: DaySpan }) => {
     const cfg = config();
     const k = opts.top ?? cfg.topK;
     const scope = opts.library ?? [SHARED];
+    const within = period(opts);
     const print = (a: Answer) => out(opts.json ? answerJson(a) : renderAnswer(a, process.stdout.isTTY));
     if (words.length === 0 && process.stdin.isTTY) {
       throw new InvalidArgumentError('Give a question, e.g. verbatim ask "When did Panetta visit Hanoi?" (or pipe questions on stdin).');
@@ -171,7 +193,7 @@ program
     }
     await withEngine(cfg, opts.json, async (engine) => {
       if (words.length) {
-        print(await ask(engine, words.join(' '), { k, scope, all: opts.all }));
+        print(await ask(engine, words.join(' '), { k, scope, all: opts.all, within }));
         return;
       }
       const rl = readline.createInterface({ input: process.stdin, crlfDelay: Infinity });
@@ -180,8 +202,27 @@ program
         if (!line.trim()) continue;
         if (!opts.json && !first) out('');
         first = false;
-        print(await ask(engine, line, { k, scope, all: opts.all }));
+        print(await ask(engine, line, { k, scope, all: opts.all, within }));
       }
+    });
+  });
+
+program
+  .command('timeline')
+  .description("a story's articles in date order, oldest first, each with its passage that best matches the topic")
+  .argument('<topic...>', 'what the story is about, e.g. "the dioxin clean-up at Bien Hoa"')
+  .option('-l, --library <key>', 'search this library (repeatable; default: shared)', libraryKey)
+  .option('--since <date>', 'only articles dated from this day, month or year on', dateOption)
+  .option('--until <date>', 'only articles dated up to the end of this day, month or year', dateOption)
+  .option('--json', 'print one JSON object: {topic, entries: [...]} (entries have the fields of ask --json passages)')
+  .action(async (words: string[], opts: { library?: LibraryKey[]; since?: DaySpan; until?: DaySpan; json?: boolean }) => {
+    const cfg = config();
+    const within = period(opts);
+    const { timeline } = await engineApi();
+    await withEngine(cfg, opts.json, async (engine) => {
+      const t = await timeline(engine, words.join(' '), { scope: opts.library ?? [SHARED], within });
+      if (opts.json) out(JSON.stringify({ topic: t.topic, entries: t.entries.map(passageJson), ...(t.message ? { message: t.message } : {}) }));
+      else out(renderTimeline(t, process.stdout.isTTY));
     });
   });
 

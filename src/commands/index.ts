@@ -7,6 +7,7 @@ import * as feed from './feed.js';
 import * as help from './help.js';
 import * as reindex from './reindex.js';
 import * as sources from './sources.js';
+import * as timeline from './timeline.js';
 
 export interface Command {
   data: SlashCommandOptionsOnlyBuilder | SlashCommandSubcommandsOnlyBuilder | Pick<SlashCommandOptionsOnlyBuilder, 'name' | 'toJSON'>;
@@ -14,4 +15,4 @@ export interface Command {
   autocomplete?(interaction: AutocompleteInteraction, ctx: BotContext): Promise<void>;
 }
 
-export const commands: Command[] = [ask, sources, reindex, article, feed, help];
+export const commands: Command[] = [ask, timeline, sources, reindex, article, feed, help];

@@ -41,7 +41,7 @@ const END_MARKER = /\s*\.?\/\.$/; // Vietnamese wire copy ends paragraphs with "
 // "VGP – ", "VOV.VN - ", "Washington D.C (VNA) – ", "HANOI, June 4 (Reuters) - "
 const DATELINE = [
   /^([A-Z][A-Z]{1,9}(?:\.[A-Z]{2,3})?)\s*[–—-]\s+(?=\S)/,
-  /^[^()\n]{0,60}?\(([A-Z][A-Za-z.]{1,15})\)\s*[–—-]\s+(?=\S)/,
+  /^[^()\n]{0,60}?\(([A-Z][A-Za-z.]{1,15}(?:\s[A-Z][A-Za-z.]{1,15}){0,2})\)\s*[–—-]\s+(?=\S)/,
 ];
 
 const isoDay = (y: number, m: number, d: number) => (y < 1900 || y > 2100 ? null : isoDate(y, m, d));

@@ -13,12 +13,24 @@ import { models, probability, score, sigmoid, type AbstainModel, type Models } f
 import { evidenceOf, isAnswerable, RANK_DEFAULTS, selectPassages, type Evidence } from './rank.js';
 import { questionNames, withoutNames } from './names.js';
 import { retrieve } from './retrieve.js';
+import { questionTime, timeLabel, type TimeAsk } from './time.js';
+import { orderInTime, passageTime, relevantOf } from './when.js';
+import { mentionedDates, spanOf, yearOf, type DaySpan } from '../text/dates.js';
 import { lowerWords } from '../text/normalize.js';
 import { analyze } from '../text/terms.js';
 
 export interface SearchResult {
   terms: string[];
   answered: boolean;
+  /**
+   * Not answered, but the closest passage is worth showing as such: the evidence is mixed, or the question
+   * asks about a time no article speaks of (`note` says which).
+   */
+  tentative: boolean;
+  /** Why the answer is tentative or missing, in words for the reader. */
+  note: string | null;
+  /** What the question asks about in time, as understood (null: nothing). */
+  time: TimeAsk | null;
   evidence: Evidence;
   /** The abstention model's probability that the best passage answers the question (null without it). */
   confidence: number | null;
@@ -33,6 +45,8 @@ export interface SearchResult {
   rarity: Rarity;
   /** The articles of the re-ranked candidates, by id, as read for their titles (the answer cites them). */
   articles: ReadonlyMap<number, ArticleRecord>;
+  /** Which of the question's terms each candidate's article holds, by article id. */
+  articleTerms: ReadonlyMap<number, ReadonlySet<string>>;
   /** What the models saw (for training and evaluation). */
   features: { question: QuestionInfo; candidates: number[][]; abstain: number[] };
 }
@@ -45,6 +59,23 @@ export interface SearchOptions {
   depth?: number;
   /** Other models (an ablation, a fold of cross-validation); `null` parts fall back to the hand rules. */
   models?: Models;
+  /** How many of the fused candidates the re-ranker reorders (default RERANK_DEPTH). */
+  rerankDepth?: number;
+  /** Only articles dated within these days (`ask --since/--until`); articles with no known year are left out. */
+  within?: DaySpan;
+  /** The question's time, when the caller has read it already (null: ignore time); default from the question. */
+  time?: TimeAsk | null;
+}
+
+/** Candidates from each leg when the articles are narrowed to a period: many of the nearest fall outside. */
+const WITHIN_DEPTH = 120;
+
+const overlaps = (a: DaySpan, b: DaySpan) => a.from <= b.to && b.from <= a.to;
+
+/** Whether an article's date (with a year) falls within a period. */
+export function datedWithin(date: string | null, within: DaySpan): boolean {
+  const span = yearOf(date) !== null ? spanOf(date) : null;
+  return !!span && overlaps(span, within);
 }
 
 /** How many fused candidates the reranker reorders. */
@@ -74,10 +105,18 @@ export async function search(store: Store, embedder: Embedder, scope: Scope, que
   // onnxruntime runs the model on this thread: the question is embedded after the keyword query is on its
   // way to the side thread, which starts on it meanwhile.
   const query = { terms, embed: () => embedder.embedQuery(question), type: expectedType(question) };
-  const { candidates, vector, rarity, articleTerms, sentenceTerms } = await retrieve(store, scope, query, opts.depth ?? SEARCH_DEPTH);
+  const retrieved = await retrieve(store, scope, query, opts.depth ?? (opts.within ? WITHIN_DEPTH : SEARCH_DEPTH));
+  const { vector, rarity, articleTerms, sentenceTerms } = retrieved;
+  let { candidates } = retrieved;
+  if (opts.within) {
+    const within = opts.within;
+    const dated = await store.articlesById([...new Set(candidates.map((c) => c.passage.articleId))]);
+    candidates = candidates.filter((c) => datedWithin(dated.get(c.passage.articleId)?.date ?? null, within));
+  }
   let ranking = fuse(candidates, opts.denseWeight ?? embedder.preset.denseWeight, opts.fusion ?? FUSION);
   const m = opts.models ?? models(embedder.modelId);
-  const head = ranking.slice(0, RERANK_DEPTH);
+  const depth = opts.rerankDepth ?? RERANK_DEPTH;
+  const head = ranking.slice(0, depth);
   // The question without its names ("How much debt does Vostrel Holdings carry?" → "How much debt does
   // carry?"): which sentence speaks of what is asked, whoever it is about. Invented or rare names weigh
   // heavily in a sentence vector, so that the sentence naming the subject looks near whatever is asked.
@@ -101,7 +140,7 @@ export async function search(store: Store, embedder: Embedder, scope: Scope, que
   if (m.ranker && head.length) {
     const ranker = m.ranker;
     const order = head.map((f, i) => ({ f, x: feats[i], s: score(ranker, feats[i]) })).sort((a, b) => b.s - a.s || a.f.id - b.f.id);
-    ranking = [...order.map((o) => ({ ...o.f, score: sigmoid(o.s) })), ...ranking.slice(RERANK_DEPTH)];
+    ranking = [...order.map((o) => ({ ...o.f, score: sigmoid(o.s) })), ...ranking.slice(depth)];
     feats.splice(0, feats.length, ...order.map((o) => o.x));
     scores = order.map((o) => o.s);
   }
@@ -119,11 +158,40 @@ export async function search(store: Store, embedder: Embedder, scope: Scope, que
   } else {
     answered = isAnswerable(evidence, opts.rank);
   }
+  // Time decides among the passages that answer about as well as the best; whether the question can be
+  // answered at all was decided above, on the ranking by meaning.
+  const time = opts.time === undefined ? questionTime(question) : opts.time;
+  let tentative = false;
+  let note: string | null = null;
+  if (time && scores.length) {
+    const headNow = ranking.slice(0, scores.length);
+    const about = namesIn(q, articleTerms);
+    let times = headNow.map((f) => passageTime(f, articles.get(f.passage.articleId)));
+    if (time.kind === 'latest' || time.kind === 'earliest') {
+      const undated = [...new Set(relevantOf(headNow, undefined, about).filter((i) => !times[i].article).map((i) => headNow[i]))];
+      const mentions = await articleMentions(store, undated, articles);
+      times = headNow.map((f, i) => (times[i].article ? times[i] : passageTime(f, articles.get(f.passage.articleId), mentions.get(f.passage.articleId))));
+    }
+    const r = orderInTime(ranking, times, time, about);
+    const headOrder = r.order.filter((i) => i < scores.length);
+    ranking = r.order.map((i) => ranking[i]);
+    const [s0, f0] = [scores, feats.slice()];
+    scores = headOrder.map((i) => s0[i]);
+    feats.splice(0, feats.length, ...headOrder.map((i) => f0[i]));
+    if (!r.covered && answered) {
+      answered = false;
+      tentative = true;
+      note = `No article here speaks of ${timeLabel(time)}; the closest passage:`;
+    }
+  }
   const selected = selectPassages(ranking, k, opts.rank);
   const position = new Map(ranking.slice(0, scores.length).map((f, i) => [f.id, i]));
   return {
     terms,
     answered,
+    tentative,
+    note,
+    time,
     evidence,
     confidence,
     selected,
@@ -131,9 +199,49 @@ export async function search(store: Store, embedder: Embedder, scope: Scope, que
     ranking,
     rarity,
     articles,
+    articleTerms,
     sentenceCosines,
     features: { question: q, candidates: feats, abstain },
   };
+}
+
+/** A name tells articles apart when its rarest word is in at most this share of the scope's passages. */
+const TELLING_NAME = 0.05;
+
+/**
+ * Whether a passage's article names what the question names: the rarest word of each telling name, which
+ * tells the Plivstead Rowing Club from every other rowing club. Names most articles share ("Vietnam",
+ * which some spell "Viet Nam") tell nothing and are not required.
+ */
+export function namesIn(q: QuestionInfo, articleTerms: ReadonlyMap<number, ReadonlySet<string>>): (f: Fused) => boolean {
+  const { df, docs } = q.rarity.stats;
+  const rarest = q.names
+    .map((name) => name.reduce((a, b) => (q.rarity.idf(b) > q.rarity.idf(a) ? b : a)))
+    .filter((t) => (df.get(t) ?? 0) <= TELLING_NAME * docs);
+  return (f) => {
+    const held = articleTerms.get(f.passage.articleId);
+    return rarest.every((t) => held?.has(t));
+  };
+}
+
+/**
+ * The dates each article of `passages` mentions anywhere (read from its other passages): where an article's
+ * page printed no year, they place it in time. An article's passages have consecutive ids.
+ */
+export async function articleMentions(store: Store, passages: readonly Fused[], articles: ReadonlyMap<number, ArticleRecord>): Promise<Map<number, DaySpan[]>> {
+  const ids = new Set<number>();
+  for (const f of passages) {
+    const n = articles.get(f.passage.articleId)?.passages ?? 0;
+    for (let id = f.id - n + 1; id < f.id + n; id++) ids.add(id);
+  }
+  const out = new Map<number, DaySpan[]>();
+  if (!ids.size) return out;
+  for (const p of (await store.passages([...ids])).values()) {
+    const a = articles.get(p.articleId);
+    if (!a || !passages.some((f) => f.passage.articleId === p.articleId)) continue;
+    out.set(p.articleId, [...(out.get(p.articleId) ?? []), ...mentionedDates(p.text, a.date)]);
+  }
+  return out;
 }
 
 /**

@@ -80,7 +80,7 @@ export interface Mention extends DaySpan {
   text: string;
 }
 
-const YEAR = /(?<![\d,.$£€])\b(1[89]\d\d|20\d\d|21\d\d)(s)?\b(?![\d,]|\s*(?:%|percent|per cent|people|metres|meters|km|miles|tonnes|tons|\$))/gi;
+const YEAR = /(?<![\d,.$£€])\b(1[89]\d\d|20\d\d|21\d\d)(s)?\b(?!\d|,\d|\s*(?:%|percent|per cent|people|metres|meters|km|miles|tonnes|tons|\$))/gi;
 const MONTH_YEAR = new RegExp(`\\b${MONTH_RE}\\s+(?:of\\s+)?((?:18|19|20|21)\\d\\d)\\b`, 'gi');
 const RELATIVE_YEAR = /\b(last|this|next|previous|the previous|the following|the past)\s+year\b|\ba year (?:earlier|before|ago)\b/gi;
 
@@ -139,4 +139,25 @@ export function today(): number {
 /** A day number as an ISO date. */
 export function isoOfDay(day: number): string {
   return new Date(day * 86_400_000).toISOString().slice(0, 10);
+}
+
+/**
+ * The days a date given by a person covers ("2019", "2019-11", "2019-11-20", "November 2019", "20 Nov
+ * 2019"), or null when it is not a date with a year.
+ */
+export function periodOf(text: string): DaySpan | null {
+  const t = text.trim();
+  if (/^\d{4}(?:-\d{2}(?:-\d{2})?)?$/.test(t)) {
+    const span = spanOf(t);
+    return span && isoOfDay(span.from).startsWith(t.slice(0, 7)) ? span : null; // "2019-13" is no month
+  }
+  if (!/\b(?:18|19|20|21)\d\d\b/.test(t)) return null; // "yesterday" is relative to a day no one said
+  const iso = parseDateText(t);
+  return iso && /^\d{4}/.test(iso) ? spanOf(iso) : null;
+}
+
+/** The days from the start of `since` to the end of `until` (either may be missing). */
+export function between(since: DaySpan | null, until: DaySpan | null): DaySpan | undefined {
+  if (!since && !until) return undefined;
+  return { from: since?.from ?? -Infinity, to: until?.to ?? Infinity };
 }

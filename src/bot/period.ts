@@ -1,0 +1,13 @@
+// The since:/until: options of /ask and /timeline: dates with a year, as people write them.
+import { between, periodOf, type DaySpan } from '../text/dates.js';
+
+/** The days between `since` and `until` (undefined: neither given), or what is wrong with them. */
+export function periodOption(since: string | null, until: string | null): DaySpan | undefined | string {
+  const from = since ? periodOf(since) : null;
+  if (since && !from) return `“since: ${since.slice(0, 40)}” is not a date with a year — try 2019, 2019-11 or November 20, 2019.`;
+  const to = until ? periodOf(until) : null;
+  if (until && !to) return `“until: ${until.slice(0, 40)}” is not a date with a year — try 2020, 2020-06 or June 30, 2020.`;
+  const within = between(from, to);
+  if (within && within.from > within.to) return '“since” is after “until”: nothing can be in between.';
+  return within;
+}

@@ -1,0 +1,134 @@
+// Putting the re-ranked passages in time. Similarity alone cannot tell the 2015 fare from the 2019 one, or
+// the latest report from the first: among the passages that answer about as well as the best (the
+// "relevant" ones, within a margin of its score), the question's time picks which comes first. A passage
+// speaks of the dates it mentions ("last year" in a report dated January 2021 is 2020), else of its
+// article's date; an article whose page printed no year is placed by the latest year it mentions.
+import type { ArticleRecord } from '../store/types.js';
+import { mentionedDates, spanOf, yearOf, dayNumber, type DaySpan } from '../text/dates.js';
+import type { Fused } from './fuse.js';
+import type { TimeAsk } from './time.js';
+
+/**
+ * A passage counts as answering about as well as the best when the re-ranker's probability for it is at
+ * least `floor`, and no more than `drop` below the best's (tuned by scripts/eval-time.ts; the re-ranker's
+ * probabilities for passages on the question's subject crowd near 1).
+ */
+export const RELEVANT = { floor: 0.5, drop: 0.02, cosine: 0.16 };
+/**
+ * Wider: where none of the relevant passages is of the time asked about, one of these that is takes the
+ * lead before the answer is declared missing ("in 2019" when the 2019 article writes "Viet Nam"). Their
+ * articles must hold nearly as much of the question's words as the best-covered (within `context`): the
+ * same town's bridge is not its ferry, however near in meaning.
+ */
+export const RELATED = { floor: 0.5, drop: 0.3, cosine: 0.2, context: 0.3 };
+/** At most this many of the best are weighed by time. */
+const RELEVANT_MAX = 12;
+
+export interface PassageTime {
+  /** The article's date as days, when it has a year. */
+  article: DaySpan | null;
+  /** The dates the passage mentions. */
+  mentions: DaySpan[];
+  /** Where the article sits in time for "latest"/"earliest": its date, else the latest year it mentions. */
+  at: number | null;
+  /** The passage's text, lower-cased. */
+  text: string;
+}
+
+export function passageTime(f: Fused, article: ArticleRecord | undefined, articleMentions?: readonly DaySpan[]): PassageTime {
+  const date = article?.date ?? null;
+  const span = yearOf(date) !== null ? spanOf(date) : null;
+  const mentions = mentionedDates(f.passage.text, date).map(({ from, to }) => ({ from, to }));
+  let at = span ? span.from : null;
+  if (at === null) {
+    const years = [...(articleMentions ?? []), ...mentions].filter((m) => m.to - m.from < 370).map((m) => m.from);
+    // A month and day printed without the year ("--03-25") still orders articles of the same year.
+    const md = date && /^--(\d{2})-(\d{2})$/.exec(date);
+    if (years.length) {
+      const y = new Date(Math.max(...years) * 86_400_000).getUTCFullYear();
+      at = md ? dayNumber(y, +md[1], +md[2]) : dayNumber(y, 1, 1);
+    }
+  }
+  return { article: span, mentions, at, text: f.passage.text.toLowerCase() };
+}
+
+const overlaps = (a: DaySpan, b: DaySpan) => a.from <= b.to && b.from <= a.to;
+
+/**
+ * How well a passage's time fits a period: 2 it speaks of it (or is of it, mentioning no other time), 1
+ * its article is of it, or the passage says "this year" or "the past year" as the question does (people
+ * ask in the words they read, about the article's own time), 0 none of these.
+ */
+function periodFit(t: PassageTime, ask: Extract<TimeAsk, { kind: 'period' }>): number {
+  const period = ask.span;
+  if (t.mentions.some((m) => overlaps(m, period))) return 2;
+  if (t.article && overlaps(t.article, period)) return t.mentions.length ? 1 : 2;
+  if (ask.relative && t.text.includes(ask.label.toLowerCase().replace(/^the\s+/, ''))) return 1;
+  return 0;
+}
+
+/** Before or after a day: the article's date, else (or as well) the dates the passage speaks of. */
+function sideFit(t: PassageTime, ask: { kind: 'before' | 'after'; day: number }): number {
+  const ok = (s: DaySpan) => (ask.kind === 'before' ? s.from <= ask.day : s.to >= ask.day);
+  if (t.article && ok(t.article)) return 2;
+  return t.mentions.length && t.mentions.some(ok) ? 1 : 0;
+}
+
+export interface TimeOrder {
+  /** Indices into the ranking, the passages that fit the question's time first. */
+  order: number[];
+  /** False when relevant passages come from dated articles and none fits: no article speaks of that time. */
+  covered: boolean;
+}
+
+/**
+ * Which of the best of `ranking` (by the re-ranker's probabilities, best first) answer about as well as
+ * the first. Passages about another town's ferry score alike: their articles must name what the question
+ * names (`about`), and a passage must be about as near the question in meaning as the nearest of them
+ * (cosine within `cosine`): the ferry's fare is not the latest figure for the same town's bridge.
+ */
+export function relevantOf<F extends Pick<Fused, 'score' | 'cosine' | 'context'>>(ranking: readonly F[], n = RELEVANT_MAX, about: (f: F) => boolean = () => true, bars: typeof RELEVANT & { context?: number } = RELEVANT): number[] {
+  const m = Math.min(n, ranking.length);
+  const named = [...Array(m).keys()].filter((i) => about(ranking[i]));
+  const bar = Math.max(bars.floor, (ranking[named[0]]?.score ?? 0) - bars.drop);
+  const likely = named.filter((i) => ranking[i].score >= bar);
+  const nearest = Math.max(0, ...likely.map((i) => ranking[i].cosine));
+  const covered = Math.max(0, ...likely.map((i) => ranking[i].context));
+  return likely.filter((i) => ranking[i].cosine >= nearest - bars.cosine && ranking[i].context >= covered - (bars.context ?? 1));
+}
+
+/**
+ * Reorders the best of `ranking` (scored by the re-ranker's probabilities; `times` for the first of them)
+ * for the question's time. Only the relevant ones move; the rest keep their places after them.
+ */
+export function orderInTime(ranking: readonly Fused[], times: readonly PassageTime[], ask: TimeAsk, about?: (f: Fused) => boolean): TimeOrder {
+  const relevant = relevantOf(ranking, Math.min(RELEVANT_MAX, times.length), about);
+  const rest = ranking.map((_, i) => i).filter((i) => !relevant.includes(i));
+  if (!relevant.length) return { order: rest, covered: true };
+  if (ask.kind === 'latest' || ask.kind === 'earliest') {
+    const placed = relevant.filter((i) => times[i].at !== null);
+    if (!placed.length) return { order: [...relevant, ...rest], covered: true };
+    const sign = ask.kind === 'latest' ? -1 : 1;
+    const best = placed.reduce((a, b) => (sign * (times[b].at! - times[a].at!) < 0 ? b : a));
+    // The article of the right time first, its other passages next, then the rest as ranked.
+    const same = relevant.filter((i) => i !== best && times[i].at === times[best].at);
+    return { order: [best, ...same, ...relevant.filter((i) => i !== best && !same.includes(i)), ...rest], covered: true };
+  }
+  const fitOf = (i: number) => (ask.kind === 'period' ? periodFit(times[i], ask) : sideFit(times[i], ask));
+  const fit = relevant.map(fitOf);
+  const top = Math.max(...fit);
+  if (top === 0) {
+    const related = relevantOf(ranking, Math.min(RELEVANT_MAX, times.length), about, RELATED).filter((i) => !relevant.includes(i));
+    const fitting = related.filter((i) => fitOf(i) > 0).sort((a, b) => fitOf(b) - fitOf(a) || a - b);
+    if (fitting.length) return { order: [...fitting, ...relevant, ...rest.filter((i) => !fitting.includes(i))], covered: true };
+    // Articles with a date say what time they are of. Dates a passage mentions do too when the question
+    // names its time ("in 2009" of a passage about 2018), but not for "this year": a festival "first held
+    // in 1998" says nothing of which year its article calls "this year".
+    const absolute = !(ask.kind === 'period' && ask.relative);
+    const dated = relevant.some((i) => times[i].article || (absolute && times[i].mentions.length));
+    return { order: [...relevant, ...rest], covered: !dated };
+  }
+  const first = relevant.filter((_, j) => fit[j] === top);
+  // The others follow, as ranked: a passage need not name the year to hold what was asked of it.
+  return { order: [...first, ...relevant.filter((_, j) => fit[j] !== top), ...rest], covered: true };
+}
