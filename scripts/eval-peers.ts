@@ -99,6 +99,9 @@ interface SetResult {
   questions: number;
   negatives: number;
   answeredRate: number;
+  /** Answerable questions given a tentative reply, and refused outright. */
+  tentative: number;
+  refusedAnswerable: number;
   rows: Record<string, Row>;
   misses: string[];
 }
@@ -126,11 +129,15 @@ for (const set of buildSets()) {
   const hits = { first: 0, shown: 0, all3: 0 };
   const chars = { first: [] as number[], shown: [] as number[], all3: [] as number[] };
   let confident = 0;
+  let tentative = 0;
+  let refusedAnswerable = 0;
   const misses: string[] = [];
   for (const q of set.questions) {
     const shown = await ask(engine, q.q, { k: 3 });
     const all = await ask(engine, q.q, { k: 3, all: true });
     if (shown.answered) confident++;
+    else if (shown.tentative) tentative++;
+    else refusedAnswerable++;
     const texts = shown.passages.map((p) => p.text);
     const at = texts.findIndex((t) => containsAnswer(t, q.a));
     if (at === 0) hits.first++;
@@ -191,13 +198,13 @@ for (const set of buildSets()) {
     };
   }
   await store.close();
-  results.push({ name: set.name, label: set.label, questions: nq, negatives: set.negatives.length, answeredRate, rows, misses });
+  results.push({ name: set.name, label: set.label, questions: nq, negatives: set.negatives.length, answeredRate, tentative, refusedAnswerable, rows, misses });
 }
 await embedder.close();
 
 const f = (x: number, n: number) => (n ? (x / n).toFixed(2) : '—');
 for (const r of results) {
-  console.log(`\n### ${r.label}: ${r.questions} questions, ${r.negatives} negatives (Verbatim answers ${(r.answeredRate * 100).toFixed(0)}% confidently; model ${embedder.modelId})\n`);
+  console.log(`\n### ${r.label}: ${r.questions} questions, ${r.negatives} negatives (Verbatim answers ${(r.answeredRate * 100).toFixed(0)}% confidently, ${r.tentative} tentatively, refuses ${r.refusedAnswerable} of the answerable; model ${embedder.modelId})\n`);
   console.log('| | first | shown / first three | chars, first | chars, shown / three | negatives refused at the same answered rate |');
   console.log('| --- | --- | --- | --- | --- | --- |');
   for (const [name, row] of Object.entries(r.rows)) {

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import type { Config } from './config.js';
 import { composeAnswer, quote, type Answer, type QuotedPassage } from './answer/compose.js';
 import { cleanQuestion, questionProblem, topicProblem } from './answer/question.js';
-import { chooseModel, loadEmbedder, missingFiles, presetFor, type Embedder } from './embed/model.js';
+import { chooseModel, loadEmbedder, missingFiles, presetFor, type Embedder, type ModelChoice } from './embed/model.js';
 import type { IndexProgress, IndexSummary, UpdateOptions } from './index/update.js';
 import type { PageOutcome, WebPage } from './index/pages.js';
 import { createFetcher, type Fetcher } from './fetch/client.js';
@@ -70,15 +70,20 @@ export interface OpenOptions {
   onIndexed?: (summary: IndexSummary) => void;
   /** Stops the initial update before it commits (the bot shutting down while it starts). */
   signal?: AbortSignal;
+  /**
+   * The store was built with another model: everything is re-embedded once before answering. Called as
+   * that starts (the bot tells askers meanwhile that the index is being rebuilt).
+   */
+  onRebuild?: (change: { from: string; to: string; passages: number }) => void;
 }
 
 /**
  * Loads the configured model (for `auto`: a pretrained one when present or reachable, else the offline
  * one; one line says which), building the offline one first if it is the one to use and is missing.
  */
-export async function openEmbedder(config: Config, onStatus: (m: string) => void = () => {}): Promise<Embedder> {
+export async function openEmbedder(config: Config, onStatus: (m: string) => void = () => {}, chosen?: Promise<ModelChoice>): Promise<Embedder> {
   const opts = { modelsDir: config.modelsDir, allowRemote: config.allowRemoteModels, hubUrl: config.modelHubUrl };
-  const choice = await chooseModel(config.embeddingModel, opts);
+  const choice = await (chosen ?? chooseModel(config.embeddingModel, opts));
   const modelId = choice.modelId;
   if (config.embeddingModel === 'auto') onStatus(choice.reason);
   const preset = presetFor(modelId);
@@ -136,11 +141,23 @@ export async function deleteArticle(engine: Engine, library: LibraryKey, file: s
 export async function openEngine(config: Config, opts: OpenOptions = {}): Promise<Engine> {
   // The store's saved vector index is read on a worker thread (seconds at a million passages) while this
   // thread loads the model, code that is imported only now for that reason.
+  const choice = chooseModel(config.embeddingModel, { modelsDir: config.modelsDir, allowRemote: config.allowRemoteModels, hubUrl: config.modelHubUrl });
+  choice.catch(() => {}); // awaited by openEmbedder, which reports a failure
   const storeReady = openStore(config, {
     onStatus: opts.onStatus,
     onProgress: opts.onProgress ? (p) => opts.onProgress!({ ...p, phase: 'vectors' }) : undefined,
   }).then(async (store) => {
     try {
+      // A store built with another model is about to be re-embedded: its vector index would be loaded (or
+      // rebuilt, minutes at a million passages) only to be thrown away. The update below re-embeds once,
+      // and the new model's index is built from the new vectors after it commits.
+      const [settings, chosen] = await Promise.all([store.settings(), choice.catch(() => null)]);
+      if (opts.update !== false && settings && chosen && settings.modelId !== chosen.modelId) {
+        const passages = (await store.libraries()).reduce((n, l) => n + l.passages, 0);
+        opts.onStatus?.(`The index was built with ${settings.modelId}; re-embedding its ${passages.toLocaleString('en')} passages with ${chosen.modelId}, once (answers wait until it is done).`);
+        opts.onRebuild?.({ from: settings.modelId, to: chosen.modelId, passages });
+        return store;
+      }
       await store.refresh();
       return store;
     } catch (err) {
@@ -151,7 +168,7 @@ export async function openEngine(config: Config, opts: OpenOptions = {}): Promis
   storeReady.catch(() => {}); // awaited below; a failure while the model loads is reported from there
   let embedder: Embedder;
   try {
-    embedder = await openEmbedder(config, opts.onStatus);
+    embedder = await openEmbedder(config, opts.onStatus, choice);
   } catch (err) {
     await storeReady.then((s) => s.close(), () => {});
     throw err;

@@ -145,6 +145,13 @@ describe('the Discord bot', () => {
     expect(msg.embeds![0].description).toMatch(/\*\*\[1\]\*\* “/);
   });
 
+  it('shows the closest passages under a note when the evidence is mixed, rather than hiding a stated answer', async () => {
+    const msg = finalMessage(await ask('Who did Mark Esper hold talks with in Ha Noi?'));
+    expect(msg.content).toMatch(/^This may not answer your question — the closest passages?:$/);
+    expect(msg.embeds![0].description.replace(/\s+/g, ' ')).toContain('Ngo Xuan Lich');
+    expect(msg.allowed_mentions).toEqual({ parse: [], replied_user: false });
+  });
+
   it('/sources lists the articles with outlet, date and passage counts', async () => {
     const msg = finalMessage(await interact(slash('sources', [], { userId: freshUser() })));
     expect(msg.embeds![0].title).toBe('Articles (5)');

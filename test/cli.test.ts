@@ -4,6 +4,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, SEED_CORPUS, TEST_STORE, testStore, tmp, writeFiles, type TestStore } from './helpers.js';
+import { STATIC_MODEL_ID } from '../src/embed/presets.js';
+import { localPretrained } from '../src/embed/setup.js';
+import { loadConfig } from '../src/config.js';
+
+const ROOT_MODELS = loadConfig().modelsDir;
 
 let store: TestStore;
 beforeAll(async () => {
@@ -85,6 +90,25 @@ describe('verbatim ask --json', () => {
     expect(esper.passages[0].file).toBe('001_f7851b020e12dbef.txt');
   });
 
+  it('never hides a stated answer: mixed evidence gets the closest passages, marked as possibly not answering', () => {
+    const cases = [
+      { q: 'Which shipyard was refitting the American cargo ship?', a: 'Vinashin' },
+      { q: 'Who did Mark Esper hold talks with in Ha Noi?', a: 'Ngo Xuan Lich' },
+    ];
+    let tentative = 0;
+    for (const c of cases) {
+      const a = JSON.parse(cli(['ask', '--json', c.q]).stdout);
+      expect(a.answered || a.tentative, c.q).toBe(true);
+      expect(a.passages.some((p: { text: string }) => p.text.replace(/\s+/g, ' ').includes(c.a)), c.q).toBe(true);
+      if (a.tentative) {
+        tentative++;
+        expect(a.message).toMatch(/^This may not answer your question — the closest passages?:$/);
+        expect(cli(['ask', c.q]).stdout.startsWith(`${a.message}\n\n[1] “`)).toBe(true);
+      }
+    }
+    expect(tentative).toBeGreaterThan(0);
+  });
+
   ioOnly('prints a human answer with numbered citations', () => {
     const r = cli(['ask', 'Where was the 10th political, security and defence dialogue held?']);
     expect(r.code).toBe(0);
@@ -139,6 +163,20 @@ describe('verbatim index and sources', () => {
     expect(Object.fromEntries(list.map((a: { file: string; date: string | null }) => [a.file.slice(0, 3), a.date]))).toEqual({
       '000': '--06-04', '001': '2019-11-20', '002': '--09-06', '003': '--03-25', '004': '--03-30',
     });
+  });
+
+  ioOnly('a store built with another model is re-embedded once, without first rebuilding the old vector index', async () => {
+    const fresh = (await testStore()).env;
+    expect(cli(['index'], undefined, { ...fresh, EMBEDDING_MODEL: STATIC_MODEL_ID }).code).toBe(0);
+    // Without its saved file the old model's index would have to be rebuilt from its vectors, and say so.
+    const hnsw = path.join(fresh.EMBEDDINGS_DIR, 'hnsw');
+    for (const f of fs.readdirSync(hnsw)) if (!f.endsWith('.json')) fs.rmSync(path.join(hnsw, f));
+    const model = localPretrained(ROOT_MODELS)[0];
+    const r = cli(['ask', 'Who is Jessica Lewis?'], undefined, { ...fresh, EMBEDDING_MODEL: model });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain(`The index was built with ${STATIC_MODEL_ID}; re-embedding its 55 passages with ${model}, once`);
+    expect(r.stderr).not.toMatch(/its file is missing/);
+    expect(r.stdout).toContain('Jessica Lewis');
   });
 
   ioOnly('explains a missing model: the folder and the files it expected', () => {

@@ -50,6 +50,7 @@ export interface Answer {
 
 export const NOT_FOUND = "I couldn't find that in the articles.";
 export const TENTATIVE = 'This may not answer your question — the closest passage:';
+export const TENTATIVE_SEVERAL = 'This may not answer your question — the closest passages:';
 
 /** A sentence's cosine with the question counts for this much beside its share of the question's words… */
 const MEANING_WEIGHT = 1;
@@ -100,8 +101,10 @@ async function articlesOf(store: Store, result: Pick<SearchResult, 'articles'>, 
 /** `all`: every selected passage, not only those judged worth showing at first ("More sources"). */
 export async function composeAnswer(store: Store, question: string, result: SearchResult, opts: { all?: boolean } = {}): Promise<Answer> {
   if (!result.answered && result.tentative && result.selected.length) {
-    const passages = await quote(store, result, opts.all ? result.selected : result.selected.slice(0, 1));
-    return { question, answered: false, tentative: true, message: result.note ?? TENTATIVE, passages, closest: [] };
+    // A time no article speaks of gets the one closest passage; mixed evidence, the closest few: when the
+    // first is in doubt, the answer is as likely in the next ones.
+    const passages = await quote(store, result, opts.all || !result.note ? result.selected : result.selected.slice(0, 1));
+    return { question, answered: false, tentative: true, message: result.note ?? (passages.length > 1 ? TENTATIVE_SEVERAL : TENTATIVE), passages, closest: [] };
   }
   if (!result.answered) {
     const ids: number[] = [];

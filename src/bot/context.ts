@@ -11,6 +11,8 @@ export interface BotContext {
   /** Resolves once the model and store are loaded (the bot is online before that). */
   engine: Promise<Engine>;
   isReady(): boolean;
+  /** While the index is re-embedded for a new model, what to tell askers (null otherwise). */
+  rebuilding(): string | null;
   limiter: RateLimiter;
   memory: Memory;
   /** Users who may change the shared library: BOT_OWNER_IDS, or the application's owner or team. */

@@ -45,6 +45,8 @@ export async function prepareAnswer(ctx: BotContext, userId: string, raw: string
     return { kind: 'refused', message: `You're asking quickly — please try again in ${Math.ceil(wait / 1000)} s.` };
   }
   const query = opts.previous ? `${opts.previous} ${question}` : question;
+  const busy = ctx.rebuilding();
+  if (busy) return { kind: 'refused', message: busy };
   const engine = await ctx.engine;
   const scope = scopeOf({ guildId });
   const answer = await ask(engine, query, { k: opts.k ?? ctx.config.topK, scope, within: opts.within });

@@ -80,12 +80,16 @@ export function startBot(config: Config, opts: StartOptions = {}): RunningBot {
   if (!config.discordToken) throw new ConfigError(MISSING_TOKEN);
   const log = opts.log ?? createLogger(config.logLevel);
   let ready = false;
+  let rebuilding: string | null = null;
   const stopping = new AbortController();
   const engine =
     opts.engine ??
     openEngine(config, {
       signal: stopping.signal,
       onStatus: (m) => log.info(m),
+      onRebuild: (c) => {
+        rebuilding = `The index is being rebuilt for a new embedding model (${c.passages.toLocaleString('en')} passages, re-embedded once) — please ask again in a few minutes.`;
+      },
       onIndexed: (s) => log.info({ files: s.files, passages: s.passages, embedded: s.embedded, skipped: s.skipped }, summaryLine(s)),
     });
   void engine.then(
@@ -104,6 +108,7 @@ export function startBot(config: Config, opts: StartOptions = {}): RunningBot {
     log,
     engine,
     isReady: () => ready,
+    rebuilding: () => (ready ? null : rebuilding),
     limiter: opts.limiter ?? createRateLimiter(),
     memory: createMemory(),
     owners: () => owners,

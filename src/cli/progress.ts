@@ -6,7 +6,8 @@ import type { IndexProgress } from '../index/update.js';
 export function progressReporter(stream: NodeJS.WriteStream): { onProgress: (p: IndexProgress) => void; stop: () => void } {
   if (!stream.isTTY) return { onProgress: () => {}, stop: () => {} };
   const bar = new cliProgress.SingleBar(
-    { format: '{phase} [{bar}] {value}/{total}', stream, clearOnComplete: true, hideCursor: true },
+    // The estimate matters for a whole re-embed (a new model at a million passages takes a while).
+    { format: '{phase} [{bar}] {value}/{total} · {eta_formatted} left', stream, clearOnComplete: true, hideCursor: true, etaBuffer: 50 },
     cliProgress.Presets.shades_classic,
   );
   let phase = '';
