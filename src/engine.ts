@@ -65,6 +65,11 @@ export async function addFromWeb(engine: Engine, library: LibraryKey, addresses:
 export interface OpenOptions {
   /** Bring the shared library up to date with the corpus folder before serving (default true). */
   update?: boolean;
+  /**
+   * Do not load the vector index now (an indexer that asks nothing): at a million passages that is a
+   * second and 2 GB; the next process that answers catches up from its saved copy and the change log.
+   */
+  lazyVectors?: boolean;
   onStatus?: (message: string) => void;
   onProgress?: (p: IndexProgress) => void;
   onIndexed?: (summary: IndexSummary) => void;
@@ -158,7 +163,7 @@ export async function openEngine(config: Config, opts: OpenOptions = {}): Promis
         opts.onRebuild?.({ from: settings.modelId, to: chosen.modelId, passages });
         return store;
       }
-      await store.refresh();
+      if (!opts.lazyVectors) await store.refresh();
       return store;
     } catch (err) {
       await store.close().catch(() => {});
@@ -177,7 +182,7 @@ export async function openEngine(config: Config, opts: OpenOptions = {}): Promis
   const engine: Engine = { config, embedder, store };
   try {
     if (opts.update !== false) await reindex(engine, opts);
-    await store.refresh();
+    if (!opts.lazyVectors) await store.refresh();
   } catch (err) {
     await store.close().catch(() => {});
     throw err;

@@ -168,6 +168,8 @@ describe('verbatim index and sources', () => {
   ioOnly('a store built with another model is re-embedded once, without first rebuilding the old vector index', async () => {
     const fresh = (await testStore()).env;
     expect(cli(['index'], undefined, { ...fresh, EMBEDDING_MODEL: STATIC_MODEL_ID }).code).toBe(0);
+    // A process that answers saves the vector index (the indexer left it to the change log).
+    expect(cli(['ask', 'Who is Jessica Lewis?'], undefined, { ...fresh, EMBEDDING_MODEL: STATIC_MODEL_ID }).code).toBe(0);
     // Without its saved file the old model's index would have to be rebuilt from its vectors, and say so.
     const hnsw = path.join(fresh.EMBEDDINGS_DIR, 'hnsw');
     for (const f of fs.readdirSync(hnsw)) if (!f.endsWith('.json')) fs.rmSync(path.join(hnsw, f));

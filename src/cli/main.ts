@@ -29,11 +29,12 @@ function config(): Config {
 }
 
 /** Opens the engine, bringing the index up to date; index reports go to stderr so stdout stays data. */
-async function open(cfg: Config, quiet?: boolean): Promise<Engine> {
+async function open(cfg: Config, quiet?: boolean, lazyVectors?: boolean): Promise<Engine> {
   const { openEngine } = await engineApi();
   const progress = progressReporter(process.stderr);
   try {
     return await openEngine(cfg, {
+      lazyVectors,
       onStatus: (m) => err(m),
       onProgress: progress.onProgress,
       onIndexed: (s) => {
@@ -47,10 +48,13 @@ async function open(cfg: Config, quiet?: boolean): Promise<Engine> {
   }
 }
 
-/** Runs `fn` on the open engine (see `open`) and closes it however `fn` ends. */
-async function withEngine<T>(cfg: Config, quiet: boolean | undefined, fn: (engine: Engine) => Promise<T>): Promise<T> {
+/**
+ * Runs `fn` on the open engine (see `open`) and closes it however `fn` ends. `writes`: a command that adds
+ * or lists but asks nothing, which needs no vector index loaded.
+ */
+async function withEngine<T>(cfg: Config, quiet: boolean | undefined, fn: (engine: Engine) => Promise<T>, writes = false): Promise<T> {
   const { closeEngine } = await engineApi();
-  const engine = await open(cfg, quiet);
+  const engine = await open(cfg, quiet, writes);
   try {
     return await fn(engine);
   } finally {
@@ -127,6 +131,9 @@ const libraryKey = (v: string, prev: LibraryKey[] = []): LibraryKey[] => {
   return [...prev, key];
 };
 
+/** Passages indexed at once past which `index` saves the vector index itself (see there). */
+const LARGE_CHANGE = 2000;
+
 const program = new Command()
   .name('verbatim')
   .description('Answers questions about news articles by quoting them verbatim, with citations.')
@@ -145,11 +152,13 @@ program
       for (const l of detailLines(s)) out(l);
     };
     const { closeEngine, openEngine, reindex } = await engineApi();
-    const engine = await openEngine(cfg, { update: false, onStatus: err, onProgress: progress.onProgress });
+    const engine = await openEngine(cfg, { update: false, lazyVectors: true, onStatus: err, onProgress: progress.onProgress });
     try {
-      await reindex(engine, { onProgress: progress.onProgress, onStatus: err, onIndexed: report });
-      // Bring the vector index cache up to date now, so that the next start (the bot's) is quick.
-      await engine.store.refresh();
+      const s = await reindex(engine, { onProgress: progress.onProgress, onStatus: err, onIndexed: report });
+      // After a large change, bring the vector index cache up to date and save it now, so that the next
+      // start (the bot's) is quick; a few changes it replays from the change log in milliseconds, and
+      // loading the whole index here (a second and 2 GB at a million passages) would cost more.
+      if (opts.watch || s.embedded + s.reused >= LARGE_CHANGE) await engine.store.refresh();
       progress.stop();
       if (opts.watch) {
         const { watchCorpus } = await import('./watch.js');
@@ -262,7 +271,7 @@ program
       for (const a of articles) {
         out(`${a.title}\n    ${[a.source, formatDate(a.date), `${a.passages} passages`].filter(Boolean).join(', ')} — ${a.file}${a.library === SHARED ? '' : ` [${a.library}]`}`);
       }
-    });
+    }, true);
   });
 
 program
@@ -281,7 +290,7 @@ program
         else out(pageLine(p));
       }
       if (pages.some((p) => p.status === 'skipped')) process.exitCode = 1;
-    });
+    }, true);
   });
 
 const feeds = program.command('feeds').description('follow sites\' feeds (RSS, Atom, JSON Feed): new entries are fetched and indexed');
@@ -296,7 +305,7 @@ feeds
     await withEngine(config(), true, async (engine) => {
       const r = await followFeed(engine, library, url);
       out(`Following ${r.feed.title ? `“${r.feed.title}” ` : ''}${r.feed.url} in ${library}: ${pollLine(r)}`);
-    });
+    }, true);
   });
 feeds
   .command('remove')
@@ -339,7 +348,7 @@ feeds
       const results = await pollDue(engine, { all: opts.all, libraries: opts.library, onResult: (r) => out(`${r.feed.url} [${r.feed.library}]: ${pollLine(r)}`) });
       if (!results.length) out('No feed is due.');
       if (results.some((r) => r.status === 'failed')) process.exitCode = 1;
-    });
+    }, true);
   });
 
 program

@@ -91,7 +91,7 @@ export const TENTATIVE_FROM = 0.15;
  */
 export const CLEAR_ANSWER = 0.9;
 /** The follow-up model's bar for a quote after the first when the first is not clearly the answer. */
-export const CLOSE_CALL_FOLLOW = 0.4;
+export const CLOSE_CALL_FOLLOW = 0.3;
 
 /** How many fused candidates the reranker reorders. */
 export const RERANK_DEPTH = 30;

@@ -3,7 +3,7 @@
 // from the change each includes; a missing, damaged or stale one is rebuilt from the stored vectors, never
 // re-embedded. Afterwards every refresh replays the changes other processes (and this one) committed.
 import type Database from 'better-sqlite3';
-import { addPoint, dropGraph, loadGraph, newGraph, removePoint, saveGraph, searchGraph, type Graph } from './hnsw.js';
+import { addPoint, dropGraph, loadGraph, newGraph, removePoint, advanceSaved, savedSeqOf, saveGraph, searchGraph, type Graph } from './hnsw.js';
 import type { Catalog } from './catalog.js';
 import { bytesToVector, type IndexSettings, type Neighbour } from '../types.js';
 
@@ -72,7 +72,18 @@ export function vectorCache(r: Database.Database, graphsDir: string, cat: Catalo
   function saveIfBehind(g: Graph, atLeast = SAVE_AFTER_CHANGES, minIntervalMs = SAVE_INTERVAL_MS): void {
     if (!graphsModel) return;
     const behind = g.seq - g.savedSeq;
-    if (behind <= 0 || behind < atLeast) return;
+    if (behind <= 0) return;
+    if (g.savedSeq > 0 && g.edits === 0) {
+      try {
+        advanceSaved(graphsDir, g);
+      } catch (err) {
+        opts.onStatus?.(`Could not save the vector index cache: ${(err as Error).message}`);
+      }
+      return;
+    }
+    // What the next start replays is this graph's own edits; other libraries' changes cost it nothing but
+    // keep the change log from being pruned, which bounds how long a few edits may wait.
+    if (g.edits < atLeast && behind < 50 * atLeast) return;
     // A burst of commits (an archive import) would otherwise rewrite a large graph over and over.
     if (Date.now() - (savedAt.get(g.libraryId) ?? 0) < minIntervalMs) return;
     savedAt.set(g.libraryId, Date.now());
@@ -197,6 +208,11 @@ export function vectorCache(r: Database.Database, graphsDir: string, cat: Catalo
     },
     oldestSaved(head) {
       let oldest = head;
+      if (applied < 0) {
+        // Not loaded here (an indexer): the saved copies on disk are what other processes start from.
+        for (const id of cat.ids().values()) oldest = Math.min(oldest, savedSeqOf(graphsDir, id) ?? head);
+        return oldest;
+      }
       for (const g of graphs.values()) oldest = Math.min(oldest, g.savedSeq);
       return oldest;
     },

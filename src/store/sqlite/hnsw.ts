@@ -37,6 +37,8 @@ export interface Graph {
   seq: number;
   /** The change the saved snapshot includes (0: none saved). */
   savedSeq: number;
+  /** Points added or removed since the saved snapshot (other libraries' changes move `seq`, not this). */
+  edits: number;
 }
 
 interface Pointer {
@@ -54,7 +56,7 @@ export function newGraph(libraryId: number, dims: number, capacity = 1024, seq =
   const hnsw = new HierarchicalNSW('cosine', dims);
   hnsw.initIndex(Math.max(capacity, 16), HNSW_M, HNSW_EF_CONSTRUCTION, 100, true);
   hnsw.setEf(HNSW_EF_SEARCH);
-  return { libraryId, hnsw, dims, live: 0, deleted: 0, seq, savedSeq: 0 };
+  return { libraryId, hnsw, dims, live: 0, deleted: 0, seq, savedSeq: 0, edits: 0 };
 }
 
 export function addPoint(g: Graph, id: number, vector: Float32Array): void {
@@ -62,6 +64,7 @@ export function addPoint(g: Graph, id: number, vector: Float32Array): void {
   g.hnsw.addPoint(Array.from(vector), id, g.deleted > 0);
   if (g.deleted > 0) g.deleted--;
   g.live++;
+  g.edits++;
 }
 
 export function removePoint(g: Graph, id: number): void {
@@ -72,6 +75,7 @@ export function removePoint(g: Graph, id: number): void {
   }
   g.live--;
   g.deleted++;
+  g.edits++;
 }
 
 export function searchGraph(g: Graph, vector: Float32Array, k: number): Neighbour[] {
@@ -110,6 +114,15 @@ function sha1File(file: string): string {
   return h.digest('hex');
 }
 
+/** The last change a library's saved graph includes, by its pointer file (null: none saved). */
+export function savedSeqOf(dir: string, libraryId: number): number | null {
+  try {
+    return (JSON.parse(fs.readFileSync(pointerPath(dir, libraryId), 'utf8')) as Pointer).seq;
+  } catch {
+    return null;
+  }
+}
+
 /** The saved graph of a library, or why it cannot be used (missing, other model, damaged). */
 /** Reads on a worker thread: at a million passages this is seconds, which the model's loading can overlap. */
 export async function loadGraph(dir: string, libraryId: number, modelId: string, dims: number): Promise<Graph | string> {
@@ -133,7 +146,7 @@ export async function loadGraph(dir: string, libraryId: number, modelId: string,
     return `its file could not be read (${(err as Error).message})`;
   }
   hnsw.setEf(HNSW_EF_SEARCH);
-  return { libraryId, hnsw, dims, live: pointer.live, deleted: pointer.deleted, seq: pointer.seq, savedSeq: pointer.seq };
+  return { libraryId, hnsw, dims, live: pointer.live, deleted: pointer.deleted, seq: pointer.seq, savedSeq: pointer.seq, edits: 0 };
 }
 
 /**
@@ -160,7 +173,26 @@ export function saveGraph(dir: string, g: Graph, modelId: string): void {
   const pointer: Pointer = { file: name, seq: g.seq, modelId, dims: g.dims, live: g.live, deleted: g.deleted, bytes: fs.statSync(file).size, sha1: sha1File(file) };
   writeFileAtomic.sync(pointerPath(dir, g.libraryId), JSON.stringify(pointer), { fsync: true });
   g.savedSeq = g.seq;
+  g.edits = 0;
   removeOldGraphFiles(dir, g.libraryId, [name, previous]);
+}
+
+/**
+ * A graph that no change has touched since it was saved (the commits were to other libraries) is the saved
+ * file as it stands: only the pointer's change number moves on, so that the change log can be pruned, instead
+ * of writing the whole graph again (1.7 GB at a million passages). Left alone if another process has saved
+ * a newer copy meanwhile.
+ */
+export function advanceSaved(dir: string, g: Graph): void {
+  let pointer: Pointer;
+  try {
+    pointer = JSON.parse(fs.readFileSync(pointerPath(dir, g.libraryId), 'utf8')) as Pointer;
+  } catch {
+    return;
+  }
+  if (pointer.seq !== g.savedSeq || g.seq <= pointer.seq) return;
+  writeFileAtomic.sync(pointerPath(dir, g.libraryId), JSON.stringify({ ...pointer, seq: g.seq }), { fsync: true });
+  g.savedSeq = g.seq;
 }
 
 function removeOldGraphFiles(dir: string, libraryId: number, keep: (string | null)[]): void {
