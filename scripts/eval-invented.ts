@@ -4,15 +4,13 @@
 // words (plain), the same in other words (paraphrase), and near-miss questions about the same people and
 // things that no article answers. Reports how many answerable questions are answered and quoted (top-1,
 // top-3), and how many near-misses are refused. The training script uses seeds below 1000; use another.
-import fs from 'node:fs';
-import path from 'node:path';
 import { loadConfig } from '../src/config.js';
 import { ask } from '../src/engine.js';
 import { updateIndex } from '../src/index/update.js';
 import { inventCorpus } from './lib/invented.js';
 import { questionNames } from '../src/search/names.js';
 import { analyze } from '../src/text/terms.js';
-import { bearsOn, containsAnswer, emptyStore, evalEmbedder, tempDir } from './lib/harness.js';
+import { bearsOn, containsAnswer, corpusWith, emptyStore, evalEmbedder } from './lib/harness.js';
 
 const args = process.argv.slice(2);
 const opt = (name: string, def: string) => {
@@ -23,11 +21,7 @@ const seed = Number(opt('seed', '1001'));
 const count = Number(opt('articles', '40'));
 const config = loadConfig();
 const invented = inventCorpus(seed, count);
-const corpus = tempDir('verbatim-invented-');
-fs.cpSync(config.corpusDir, corpus, { recursive: true });
-const pages = path.resolve('../shared/eval/news/pages');
-if (fs.existsSync(pages)) for (const p of fs.readdirSync(pages)) fs.copyFileSync(path.join(pages, p), path.join(corpus, p));
-for (const a of invented.articles) fs.writeFileSync(path.join(corpus, a.file), a.text);
+const corpus = corpusWith('verbatim-invented-', invented.articles);
 
 const embedder = await evalEmbedder();
 const store = await emptyStore();

@@ -7,8 +7,6 @@
 // covers is not answered as if it were; and how many timelines list exactly the story's articles in date
 // order. `--grid` also tries other relevance bars (search/when.ts, search/timeline.ts), choosing on one
 // seed and reporting on the others (cross-validation by seed). Seeds of the dev stories start at 2001.
-import fs from 'node:fs';
-import path from 'node:path';
 import { loadConfig } from '../src/config.js';
 import { ask, timeline, type Engine } from '../src/engine.js';
 import { composeAnswer } from '../src/answer/compose.js';
@@ -18,7 +16,7 @@ import { updateIndex } from '../src/index/update.js';
 import { RELEVANT } from '../src/search/when.js';
 import { TIMELINE_BAR } from '../src/search/timeline.js';
 import { storyCorpus, type StoryCorpus } from './lib/stories.js';
-import { containsAnswer, emptyStore, evalEmbedder, tempDir } from './lib/harness.js';
+import { containsAnswer, corpusWith, emptyStore, evalEmbedder } from './lib/harness.js';
 
 const args = process.argv.slice(2);
 const opt = (name: string, def: string) => {
@@ -39,11 +37,7 @@ type Report = Record<string, Tally> & { timelines: Tally; timelineMs: number[] }
 
 async function build(seed: number): Promise<{ engine: Engine; stories: StoryCorpus; close: () => Promise<void> }> {
   const stories = storyCorpus(seed, perKind);
-  const corpus = tempDir('verbatim-stories-');
-  fs.cpSync(config.corpusDir, corpus, { recursive: true });
-  const pages = path.resolve('../shared/eval/news/pages');
-  if (fs.existsSync(pages)) for (const p of fs.readdirSync(pages)) fs.copyFileSync(path.join(pages, p), path.join(corpus, p));
-  for (const a of stories.articles) fs.writeFileSync(path.join(corpus, a.file), a.text);
+  const corpus = corpusWith('verbatim-stories-', stories.articles);
   const store = await emptyStore();
   await updateIndex({ store, corpusDir: corpus, maxFileBytes: config.maxFileBytes, embedder });
   await store.refresh();

@@ -30,6 +30,19 @@ process.on('exit', () => {
   for (const d of temps) fs.rmSync(d, { recursive: true, force: true });
 });
 
+/**
+ * A temporary corpus folder: the bundled corpus and the saved news pages (as distractors), and `files`
+ * beside them.
+ */
+export function corpusWith(prefix: string, files: readonly { file: string; text: string }[]): string {
+  const corpus = tempDir(prefix);
+  fs.cpSync(loadConfig().corpusDir, corpus, { recursive: true });
+  const pages = path.resolve('../shared/eval/news/pages');
+  if (fs.existsSync(pages)) for (const p of fs.readdirSync(pages)) fs.copyFileSync(path.join(pages, p), path.join(corpus, p));
+  for (const a of files) fs.writeFileSync(path.join(corpus, a.file), a.text);
+  return corpus;
+}
+
 /** An empty store: the embedded one in a temporary folder, or PostgreSQL when `url` is given. */
 export async function emptyStore(url?: string): Promise<Store> {
   return openStore({ embeddingsDir: tempDir('verbatim-eval-'), storeUrl: url });

@@ -3,7 +3,7 @@ import { MessageFlags, SlashCommandBuilder, type ChatInputCommandInteraction } f
 import type { BotContext } from '../bot/context.js';
 import { deliver } from '../bot/deliver.js';
 import { textPayload } from '../bot/payload.js';
-import { periodOption } from '../bot/period.js';
+import { periodOfInteraction } from '../bot/period.js';
 import { prepareAnswer, SORRY, type Prepared } from '../bot/respond.js';
 
 export const data = new SlashCommandBuilder()
@@ -20,11 +20,8 @@ export const DEFER_AFTER_MS = 1500;
 
 export async function execute(interaction: ChatInputCommandInteraction, ctx: BotContext): Promise<void> {
   const ephemeral = interaction.options.getBoolean('private') ?? false;
-  const within = periodOption(interaction.options.getString('since'), interaction.options.getString('until'));
-  if (typeof within === 'string') {
-    await interaction.reply({ ...textPayload(within), flags: MessageFlags.Ephemeral });
-    return;
-  }
+  const within = await periodOfInteraction(interaction);
+  if (within === null) return;
   const work = prepareAnswer(ctx, interaction.user.id, interaction.options.getString('question', true), interaction.guildId, {
     k: interaction.options.getInteger('sources') ?? undefined,
     ephemeral,

@@ -8,7 +8,7 @@ import { deliver } from '../bot/deliver.js';
 import { timelinePage } from '../bot/layout.js';
 import type { RememberedTimeline } from '../bot/memory.js';
 import { textPayload, type ReplyPayload } from '../bot/payload.js';
-import { periodOption } from '../bot/period.js';
+import { periodOfInteraction } from '../bot/period.js';
 import { SORRY } from '../bot/respond.js';
 import { timeline } from '../engine.js';
 
@@ -33,11 +33,8 @@ function page(id: string, t: RememberedTimeline, n: number): ReplyPayload {
 
 export async function execute(interaction: ChatInputCommandInteraction, ctx: BotContext): Promise<void> {
   const ephemeral = interaction.options.getBoolean('private') ?? false;
-  const within = periodOption(interaction.options.getString('since'), interaction.options.getString('until'));
-  if (typeof within === 'string') {
-    await interaction.reply({ ...textPayload(within), flags: MessageFlags.Ephemeral });
-    return;
-  }
+  const within = await periodOfInteraction(interaction);
+  if (within === null) return;
   const wait = ctx.limiter.take(interaction.user.id);
   if (wait > 0) {
     await interaction.reply({ ...textPayload(`You're asking quickly — please try again in ${Math.ceil(wait / 1000)} s.`), flags: MessageFlags.Ephemeral });

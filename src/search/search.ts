@@ -15,7 +15,7 @@ import { questionNames, withoutNames } from './names.js';
 import { retrieve } from './retrieve.js';
 import { questionTime, timeLabel, type TimeAsk } from './time.js';
 import { orderInTime, passageTime, relevantOf } from './when.js';
-import { mentionedDates, spanOf, yearOf, type DaySpan } from '../text/dates.js';
+import { mentionedDates, overlaps, spanOf, type DaySpan } from '../text/dates.js';
 import { lowerWords } from '../text/normalize.js';
 import { analyze } from '../text/terms.js';
 
@@ -70,11 +70,9 @@ export interface SearchOptions {
 /** Candidates from each leg when the articles are narrowed to a period: many of the nearest fall outside. */
 const WITHIN_DEPTH = 120;
 
-const overlaps = (a: DaySpan, b: DaySpan) => a.from <= b.to && b.from <= a.to;
-
 /** Whether an article's date (with a year) falls within a period. */
 export function datedWithin(date: string | null, within: DaySpan): boolean {
-  const span = yearOf(date) !== null ? spanOf(date) : null;
+  const span = spanOf(date); // null without a year
   return !!span && overlaps(span, within);
 }
 

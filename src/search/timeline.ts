@@ -5,7 +5,7 @@
 // year they mention, and undated ones come last.
 import type { Embedder } from '../embed/model.js';
 import type { ArticleRecord, Scope, Store } from '../store/types.js';
-import type { DaySpan } from '../text/dates.js';
+import { spanOf, type DaySpan } from '../text/dates.js';
 import type { Fused } from './fuse.js';
 import { articleMentions, namesIn, search, type SearchResult } from './search.js';
 import { passageTime } from './when.js';
@@ -40,7 +40,7 @@ export async function timelineOf(store: Store, embedder: Embedder, scope: Scope,
   const nearest = Math.max(0, ...likely.map((f) => f.cosine));
   const chosen = likely.filter((f) => f.cosine >= nearest - TIMELINE_BAR.cosine).slice(0, TIMELINE_MAX);
   const articles = result.articles;
-  const undated = chosen.filter((f) => !/^\d{4}/.test(articles.get(f.passage.articleId)?.date ?? ''));
+  const undated = chosen.filter((f) => !spanOf(articles.get(f.passage.articleId)?.date));
   const mentions = await articleMentions(store, undated, articles);
   const placed = chosen.map((f) => {
     const a = articles.get(f.passage.articleId);

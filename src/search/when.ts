@@ -4,7 +4,7 @@
 // speaks of the dates it mentions ("last year" in a report dated January 2021 is 2020), else of its
 // article's date; an article whose page printed no year is placed by the latest year it mentions.
 import type { ArticleRecord } from '../store/types.js';
-import { mentionedDates, spanOf, yearOf, dayNumber, type DaySpan } from '../text/dates.js';
+import { dayNumber, mentionedDates, overlaps, spanOf, type DaySpan } from '../text/dates.js';
 import type { Fused } from './fuse.js';
 import type { TimeAsk } from './time.js';
 
@@ -37,7 +37,7 @@ export interface PassageTime {
 
 export function passageTime(f: Fused, article: ArticleRecord | undefined, articleMentions?: readonly DaySpan[]): PassageTime {
   const date = article?.date ?? null;
-  const span = yearOf(date) !== null ? spanOf(date) : null;
+  const span = spanOf(date); // null without a year ("--06-04")
   const mentions = mentionedDates(f.passage.text, date).map(({ from, to }) => ({ from, to }));
   let at = span ? span.from : null;
   if (at === null) {
@@ -51,8 +51,6 @@ export function passageTime(f: Fused, article: ArticleRecord | undefined, articl
   }
   return { article: span, mentions, at, text: f.passage.text.toLowerCase() };
 }
-
-const overlaps = (a: DaySpan, b: DaySpan) => a.from <= b.to && b.from <= a.to;
 
 /**
  * How well a passage's time fits a period: 2 it speaks of it (or is of it, mentioning no other time), 1

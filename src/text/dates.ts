@@ -47,6 +47,9 @@ export function spanOf(iso: string | null | undefined): DaySpan | null {
   return { from: d, to: d };
 }
 
+/** Whether two spans of days share a day. */
+export const overlaps = (a: DaySpan, b: DaySpan) => a.from <= b.to && b.from <= a.to;
+
 /** The year of a stored date, if it has one. */
 export const yearOf = (iso: string | null | undefined): number | null => (iso && /^\d{4}/.test(iso) ? +iso.slice(0, 4) : null);
 
