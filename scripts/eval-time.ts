@@ -1,4 +1,4 @@
-// npm run eval:time [-- --seeds 2001,2002] [--stories 4] [--grid] [--similarity] [--verbose] [--json]
+// npm run eval:time [-- --seeds 2001,2002] [--stories 4] [--grid] [--similarity] [--verbose] [--json] [--no-meetings]
 // Answers that depend on when (issue 31), on recurring stories (scripts/lib/stories.ts: a ferry fare set
 // and raised, yearly museum reports, a club's chair, a bridge announced, re-costed and opened; ferry and
 // bridge share a town and a river), dated the four ways pages date themselves and indexed beside the
@@ -36,7 +36,7 @@ interface Tally {
 type Report = Record<string, Tally> & { timelines: Tally; timelineMs: number[] };
 
 async function build(seed: number): Promise<{ engine: Engine; stories: StoryCorpus; close: () => Promise<void> }> {
-  const stories = storyCorpus(seed, perKind);
+  const stories = storyCorpus(seed, perKind, undefined, { meetings: !flag('no-meetings') });
   const corpus = corpusWith('verbatim-stories-', stories.articles);
   const store = await emptyStore();
   await updateIndex({ store, corpusDir: corpus, maxFileBytes: config.maxFileBytes, embedder });
@@ -61,6 +61,16 @@ async function measure(engine: Engine, stories: StoryCorpus): Promise<Report> {
     const right = q.file === null ? !a.answered : a.answered && first?.file === q.file && containsAnswer(first.text, q.a);
     if (right) t.right++;
     else if (verbose) console.log(`✗ [${q.kind}] ${q.q}\n    want ${q.file ?? 'no answer'} ${q.a.join('|')}; got ${a.answered ? 'answered' : a.tentative ? 'tentative' : 'refused'} ${first?.file ?? ''} ${first?.text.slice(0, 90) ?? ''}`);
+    if (q.file !== null) {
+      // Beside the first quote: whether the article of the right time came first, and whether what is shown
+      // holds the answer (from that article), as a reader sees it.
+      const article = (report.article ??= { n: 0, right: 0 });
+      const shown = (report.shown ??= { n: 0, right: 0 });
+      article.n++;
+      shown.n++;
+      if (a.answered && first?.file === q.file) article.right++;
+      if ((a.answered || a.tentative) && a.passages.some((p) => p.file === q.file && containsAnswer(p.text, q.a))) shown.right++;
+    }
   }
   for (const tl of stories.timelines) {
     const t0 = performance.now();

@@ -244,6 +244,49 @@ describe.skipIf(TEST_STORE !== 'sqlite')('the vector index is a cache of the dat
     after.close();
   });
 
+  it('upgrades a store of float32 vectors to the compact layout: a quarter of the bytes, the same answers, nothing re-embedded', async () => {
+    const dir = tmp('verbatim-schema6-');
+    const corpus = seedCopy();
+    const q = 'What did the US and Vietnam agree on dioxin?';
+    let store = await openSqliteStore({ dir });
+    await updateIndex(opts(store, corpus, base));
+    const before = (await search(store, base, [SHARED], q, 3)).ranking.slice(0, 10).map((f) => [f.id, f.cosine] as const);
+    await store.close();
+    // Put it back as schema 6 kept it: float32 vectors, every passage's search text written out.
+    const db = new Database(path.join(dir, 'verbatim.db'));
+    const toFloat = (b: Buffer) => {
+      const scale = b.readFloatLE(4);
+      const v = Float32Array.from(new Int8Array(b.buffer, b.byteOffset + 8, b.byteLength - 8), (x) => x * scale);
+      return Buffer.from(v.buffer);
+    };
+    for (const r of db.prepare('SELECT id, vector FROM vectors').all() as { id: number; vector: Buffer }[]) {
+      db.prepare('UPDATE vectors SET vector = ? WHERE id = ?').run(toFloat(r.vector), r.id);
+    }
+    db.exec("UPDATE passages SET search_text = text WHERE search_text = ''; UPDATE meta SET value = '6' WHERE key = 'schema_version';");
+    const floatBytes = db.prepare('SELECT SUM(length(vector)) FROM vectors').pluck().get() as number;
+    db.close();
+
+    const messages: string[] = [];
+    store = await openSqliteStore({ dir, onStatus: (m) => messages.push(m) });
+    expect(messages.join('\n')).toMatch(/upgraded the database from schema 6/i);
+    const e = counting(base);
+    expect((await updateIndex(opts(store, corpus, e))).changed).toBe(false);
+    expect(e.embedded).toHaveLength(0);
+    const after = (await search(store, base, [SHARED], q, 3)).ranking.slice(0, 10);
+    expect(after[0].id).toBe(before[0][0]);
+    const cosine = new Map(before);
+    for (const f of after) if (cosine.has(f.id)) expect(Math.abs(f.cosine - cosine.get(f.id)!)).toBeLessThan(0.005);
+    // The texts a passage is searched by read back whole, though stored once.
+    const passages = await store.passages(after.map((f) => f.id));
+    for (const p of passages.values()) expect(sha256(p.searchText)).toBe(p.hash);
+    await expectConsistent(store);
+    await store.close();
+    const check = new Database(path.join(dir, 'verbatim.db'), { readonly: true });
+    expect(check.prepare('SELECT SUM(length(vector)) FROM vectors').pluck().get() as number).toBeLessThan(floatBytes / 3);
+    expect(check.prepare('SELECT COUNT(*) FROM passages WHERE search_text = text').pluck().get()).toBe(0);
+    check.close();
+  });
+
   it('imports an index from the layout before the database: vectors kept, sentence vectors computed once, old files left with a note', async () => {
     const dir = tmp('verbatim-legacy-');
     // The old layout: embeddings/CURRENT → gen-N/{manifest.json, passages.json, index.hnsw}.

@@ -83,6 +83,17 @@ describe('answers on the bundled corpus', () => {
     expect(all.passages.length).toBeGreaterThan(a.passages.length);
   });
 
+  it('asked for the most recent of a numbered meeting, quotes the highest-numbered one though its page prints no year', async () => {
+    const latest = await answer('What was agreed at the most recent dialogue?');
+    expect(latest.answered).toBe(true);
+    expect(latest.passages[0].title).toMatch(/12th/);
+    // The same question without "most recent" is about every dialogue: the 10th's own words rank first.
+    const any = await answer('What was agreed at the dialogue?');
+    expect(any.passages.map((p) => p.title).join('\n')).toMatch(/10th/);
+    const first = await answer('What was agreed at the earliest dialogue?');
+    expect(first.passages[0].title).toMatch(/10th/);
+  });
+
   it('cites title, outlet, date, paragraph and file', async () => {
     const a = await answer('What did Mark Esper and Ngo Xuan Lich highlight the importance of?', true);
     const cited = a.passages.find((p) => p.file === '001_f7851b020e12dbef.txt')!;

@@ -5,7 +5,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { storyCorpus, type StoryCorpus } from '../scripts/lib/stories.js';
-import { questionTime } from '../src/search/time.js';
+import { questionTime, withoutNow } from '../src/search/time.js';
+import { sameSeries, seriesOf } from '../src/search/when.js';
 import { dayNumber, isoOfDay, mentionedDates, periodOf } from '../src/text/dates.js';
 import { ROOT, testStore, tmp, type TestStore } from './helpers.js';
 
@@ -29,6 +30,20 @@ describe('time in a question', () => {
     // Numbers that are not years, and questions with no time in them.
     expect(questionTime('How did 2019 people vote?', TODAY)).toBeNull();
     expect(questionTime('What did they agree on dioxin?', TODAY)).toBeNull();
+  });
+
+  it('reads a numbered series from titles, and leaves the words for "now" out of what a passage must say', () => {
+    const tenth = seriesOf('Vietnam, US hold 10th political, security, defence dialogue')!;
+    const twelfth = seriesOf('Vietnam, US hold 12th Political, Security, Defence Dialogue')!;
+    expect([tenth.n, twelfth.n]).toEqual([10, 12]);
+    expect(sameSeries(tenth, twelfth)).toBe(true);
+    expect(seriesOf('Vietnam, Australia hold first vice-ministerial security dialogue')!.n).toBe(1);
+    expect(sameSeries(tenth, seriesOf('Vietnam, China hold 4th Deputy Minister-level Security Dialogue')!)).toBe(false);
+    expect(seriesOf('Defense Minister holds talks with U.S. Secretary of Defense')).toBeNull();
+    expect(withoutNow('What was agreed at the most recent dialogue?')).toBe('What was agreed at the dialogue?');
+    expect(withoutNow('Which bus routes run these days?')).toBe('Which bus routes run?');
+    expect(withoutNow('What is the latest LTS version?')).toBe('What is the latest LTS version?');
+    expect(withoutNow('What is the current account deficit now?')).toBe('What is the current account deficit now?');
   });
 
   it('resolves "last year" in a passage against its article\'s date, and reads dates given on the command line', () => {

@@ -2,7 +2,7 @@
 // articles over the years (a fare set, raised, raised again; a yearly report; a chair elected and then
 // replaced; a project announced, re-costed and opened), in invented towns so that no model knows them,
 // each article dated the way pages date themselves (front matter, a date line, a dateline, a page's
-// published-time metadata). Questions ask for a year, for "now", for "at first", for "last year" (reports
+// published-time metadata; or, for a numbered meeting, only the day and month). Questions ask for a year, for "now", for "at first", for "last year" (reports
 // written in January about the year before), and for a year no article covers. A seed makes it repeatable.
 import { CURRENCIES, namer, pick, type Rng } from './invented.js';
 import { uniform } from '../../src/embed/static/svd.js';
@@ -212,8 +212,57 @@ function bridgeStory(r: Rng, town: string, river: string, id: string, years: num
   };
 }
 
+const ORDINALS = ['first', 'second', 'third', '4th', '5th', '6th', '7th', '8th', '9th', '10th', '11th', '12th', '13th', '14th', '15th'];
+const OUTCOMES = [
+  'build a joint lifeboat station at the harbour mouth',
+  'share their weather radar data every hour',
+  'open a second customs post on the coast road',
+  'fund a night ferry between the two ports',
+  'train their harbour pilots together',
+  'dredge the old channel before the winter storms',
+  'set up a common register of fishing boats',
+  'publish one timetable for both bus networks',
+];
+
+/**
+ * A numbered meeting held every year or two ("the 7th Harbour Forum"), reported by pages that print the
+ * day and month but not the year, as many wire pages do. The years their text mentions mislead (the next
+ * meeting's year, the year the series began): only the number in the title orders them.
+ */
+function meetingStory(r: Rng, names: ReturnType<typeof namer>, id: string, years: number[]): Built {
+  const town = names.town();
+  const partner = names.town();
+  const forum = `${names.thing()} ${pick(r, ['Harbour Forum', 'Coastal Dialogue', 'Trade Round', 'Rivers Summit'])}`;
+  let n = 3 + Math.floor(r() * 8);
+  const outcomes = [...OUTCOMES].sort(() => r() - 0.5).slice(0, years.length);
+  const articles: StoryArticle[] = years.map((y, i) => {
+    if (i) n += 1 + Math.floor(r() * 2);
+    const month = 2 + Math.floor(r() * 9);
+    const day = 1 + Math.floor(r() * 28);
+    const title = `${town} and ${partner} hold ${ORDINALS[n - 1]} ${forum}`;
+    const paragraphs = [
+      `The ${ORDINALS[n - 1]} ${forum} between ${town} and ${partner} was held in ${i % 2 ? partner : town} on ${MONTHS[month - 1]} ${day}.`,
+      `Delegates agreed to ${outcomes[i]}.`,
+      r() < 0.6 ? `The next forum is due to be held in ${i % 2 ? town : partner} in ${y + 1 + Math.floor(r() * 2)}.` : `The delegations also toured the port.`,
+      ...(i === years.length - 1 ? [`The forum was first held in ${years[0] - n}.`] : []),
+      ...filler(r, town, 1),
+    ];
+    const text = `${title}\n\n${MONTHS[month - 1]} ${day}\n\n${paragraphs.join('\n\n')}\n`;
+    return { file: `${id}-${i}.txt`, date: `--${pad(month)}-${pad(day)}`, story: id, text };
+  });
+  const last = years.length - 1;
+  return {
+    articles,
+    timeline: { topic: `the ${forum} between ${town} and ${partner}`, story: id, files: articles.map((a) => a.file) },
+    questions: [
+      { q: `What was agreed at the most recent ${forum}?`, a: [outcomes[last]], file: articles[last].file, kind: 'latest', story: id },
+      { q: `What did delegates agree at the earliest ${forum} reported?`, a: [outcomes[0]], file: articles[0].file, kind: 'earliest', story: id },
+    ],
+  };
+}
+
 /** `count` stories of each kind, every article dated between 2010 and the year before `today`. */
-export function storyCorpus(seed: number, count = 4, today = '2026-12-06'): StoryCorpus {
+export function storyCorpus(seed: number, count = 4, today = '2026-12-06', opts: { meetings?: boolean } = {}): StoryCorpus {
   const r = uniform(seed);
   const names = namer(r);
   const thisYear = +today.slice(0, 4);
@@ -235,6 +284,8 @@ export function storyCorpus(seed: number, count = 4, today = '2026-12-06'): Stor
       reportStory(r, names, `s${seed}-report-${i}`, years(3 + (i % 2)), thisYear),
       chairStory(r, names, `s${seed}-chair-${i}`, years(3)),
       bridgeStory(r, town, river, `s${seed}-bridge-${i}`, years(3)),
+      // Without them (--no-meetings), the stories before this kind was added, draw for draw.
+      ...(opts.meetings === false ? [] : [meetingStory(r, names, `s${seed}-meeting-${i}`, years(3))]),
     ]) {
       out.articles.push(...b.articles);
       out.questions.push(...b.questions);

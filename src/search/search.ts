@@ -13,7 +13,7 @@ import { models, probability, score, sigmoid, type AbstainModel, type Models } f
 import { evidenceOf, isAnswerable, RANK_DEFAULTS, selectPassages, type Evidence } from './rank.js';
 import { questionNames, withoutNames } from './names.js';
 import { retrieve } from './retrieve.js';
-import { questionTime, timeLabel, type TimeAsk } from './time.js';
+import { questionTime, timeLabel, withoutNow, type TimeAsk } from './time.js';
 import { orderInTime, passageTime, relevantOf } from './when.js';
 import { mentionedDates, overlaps, spanOf, type DaySpan } from '../text/dates.js';
 import { lowerWords } from '../text/normalize.js';
@@ -114,7 +114,11 @@ function questionInfo(question: string, rarity: Rarity): QuestionInfo {
 }
 
 export async function search(store: Store, embedder: Embedder, scope: Scope, question: string, k: number, opts: SearchOptions = {}): Promise<SearchResult> {
-  const terms = analyze(question);
+  const time = opts.time === undefined ? questionTime(question) : opts.time;
+  // "The most recent dialogue": what "most recent" asks is answered by the dates (below), not by passages
+  // that happen to say "recent".
+  const lexical = time?.kind === 'latest' ? withoutNow(question) : question;
+  const terms = analyze(lexical);
   // onnxruntime runs the model on this thread: the question is embedded after the keyword query is on its
   // way to the side thread, which starts on it meanwhile.
   const query = { terms, embed: () => embedder.embedQuery(question), type: expectedType(question) };
@@ -142,7 +146,7 @@ export async function search(store: Store, embedder: Embedder, scope: Scope, que
     store.passageTerms(head.map((f) => f.id - 1)),
     store.sentenceSimilarity(ids, detailVector ? [vector, detailVector] : [vector]),
   ]);
-  const q = questionInfo(question, rarity);
+  const q = questionInfo(lexical, rarity);
   const titles = new Map([...articles.values()].map((a) => [a.id, a.title]));
   const previous = new Map(head.flatMap((f) => {
     const p = before.get(f.id - 1);
@@ -176,7 +180,6 @@ export async function search(store: Store, embedder: Embedder, scope: Scope, que
   const clear = stated || (confidence !== null && confidence >= CLEAR_ANSWER);
   // Time decides among the passages that answer about as well as the best; whether the question can be
   // answered at all was decided above, on the ranking by meaning.
-  const time = opts.time === undefined ? questionTime(question) : opts.time;
   if (time && scores.length) {
     const headNow = ranking.slice(0, scores.length);
     const about = namesIn(q, articleTerms);
@@ -187,6 +190,8 @@ export async function search(store: Store, embedder: Embedder, scope: Scope, que
       times = headNow.map((f, i) => (times[i].article ? times[i] : passageTime(f, articles.get(f.passage.articleId), mentions.get(f.passage.articleId))));
     }
     const r = orderInTime(ranking, times, time, about);
+    const moved = ranking[r.order[0]].passage.articleId !== ranking[0].passage.articleId;
+    if (moved && (time.kind === 'latest' || time.kind === 'earliest')) leadByDetail(r.order, ranking, detailCosines ?? sentenceCosines);
     const headOrder = r.order.filter((i) => i < scores.length);
     ranking = r.order.map((i) => ranking[i]);
     const [s0, f0] = [scores, feats.slice()];
@@ -217,6 +222,21 @@ export async function search(store: Store, embedder: Embedder, scope: Scope, que
     sentenceCosines,
     features: { question: q, candidates: feats, abstain },
   };
+}
+
+/**
+ * When time chose another article than meaning did, its passages that lead `order` are put in the order of
+ * how near their nearest sentence is to what is asked (the question without its names): the article was
+ * chosen for naming the 12th dialogue, and among its passages the one that says what was agreed answers,
+ * not the one that names the dialogue again.
+ */
+function leadByDetail(order: number[], ranking: readonly Fused[], detail: ReadonlyMap<number, readonly number[]>): void {
+  const article = ranking[order[0]].passage.articleId;
+  let n = 0;
+  while (n < order.length && ranking[order[n]].passage.articleId === article) n++;
+  const near = (i: number) => Math.max(-1, ...(detail.get(ranking[i].id) ?? []));
+  const lead = order.slice(0, n).sort((a, b) => near(b) - near(a) || a - b);
+  order.splice(0, n, ...lead);
 }
 
 /** A name tells articles apart when its rarest word is in at most this share of the scope's passages. */

@@ -26,6 +26,18 @@ const NUMBER_WORDS: Record<string, number> = { one: 1, two: 2, three: 3, four: 4
 const LATEST = /\b(?:now|nowadays|currently|current|at present|presently|today|these days|latest|most recent|newest|(?:the )?last (?!year|month|week|time)(?=\w)|still)\b/i;
 const EARLIEST = /\b(?:at first|originally|initially|in the beginning|at the (?:start|outset)|first|earliest|when (?:it|the \w+|they|he|she) (?:began|started|opened|launched)|began|launched)\b/i;
 
+/**
+ * Words that only ask for the present. Not "now" ("Which manager can users now import from?" is matched
+ * by a passage saying "can now import"), nor "latest" ("the program's latest LTS version", as its passage
+ * says): leaving either out lost a question's answer on the news pages. Nor "current" or "last".
+ */
+const ONLY_NOW = /\b(?:nowadays|at present|these days|most recent)\b/gi;
+
+/** The question without its words for "now": they say when, not what. */
+export function withoutNow(question: string): string {
+  return question.replace(ONLY_NOW, ' ').replace(/\s+/g, ' ').replace(/ ([?.!,;:])/g, '$1').trim();
+}
+
 function dateSpan(text: string): { span: DaySpan; label: string; at: number; length: number } | null {
   let m = FULL_DATE.exec(text);
   if (m) {

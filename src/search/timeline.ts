@@ -2,13 +2,14 @@
 // best matches the topic. Which articles are about it is the re-ranker's call on a deeper search than a
 // question's, with the same bar as for time in questions (search/when.ts): an article is in when its best
 // passage answers about as well as the best of all. Articles with no known year are placed by the latest
-// year they mention, and undated ones come last.
+// year they mention, and undated ones come last; the articles of a numbered series ("the 12th dialogue")
+// whose pages print no year take their places among themselves by number.
 import type { Embedder } from '../embed/model.js';
 import type { ArticleRecord, Scope, Store } from '../store/types.js';
 import { spanOf, type DaySpan } from '../text/dates.js';
 import type { Fused } from './fuse.js';
 import { articleMentions, namesIn, search, type SearchResult } from './search.js';
-import { passageTime } from './when.js';
+import { inSeriesOrder, passageTime } from './when.js';
 
 /** Candidates each leg brings, and how many of them the re-ranker reads: a story may run to dozens of articles. */
 const TIMELINE_DEPTH = 100;
@@ -49,7 +50,7 @@ export async function timelineOf(store: Store, embedder: Embedder, scope: Scope,
   // Dated articles by their date; those whose page printed no year where the years they mention put them.
   const when = (x: (typeof placed)[number]) => x.t.article?.from ?? x.t.at ?? Infinity;
   placed.sort((x, y) => when(x) - when(y) || order(x.a, y.a));
-  return { entries: placed.map((x) => x.f), result };
+  return { entries: inSeriesOrder(placed, (x) => x.t).map((x) => x.f), result };
 }
 
 function order(a: ArticleRecord | undefined, b: ArticleRecord | undefined): number {

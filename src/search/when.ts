@@ -4,6 +4,7 @@
 // speaks of the dates it mentions ("last year" in a report dated January 2021 is 2020), else of its
 // article's date; an article whose page printed no year is placed by the latest year it mentions.
 import type { ArticleRecord } from '../store/types.js';
+import { analyze } from '../text/terms.js';
 import { dayNumber, mentionedDates, overlaps, spanOf, type DaySpan } from '../text/dates.js';
 import type { Fused } from './fuse.js';
 import type { TimeAsk } from './time.js';
@@ -33,6 +34,37 @@ export interface PassageTime {
   at: number | null;
   /** The passage's text, lower-cased. */
   text: string;
+  /** Its article's place in a numbered series ("12th … Dialogue"), read from the title. */
+  series: Series | null;
+}
+
+/** An article of a recurring, numbered event: the title's words but the number, and the number. */
+export interface Series {
+  key: ReadonlySet<string>;
+  n: number;
+}
+
+const ORDINAL_WORDS = ['first', 'second', 'third', 'fourth', 'fifth', 'sixth', 'seventh', 'eighth', 'ninth', 'tenth', 'eleventh', 'twelfth'];
+const ORDINAL = new RegExp(`\\b(?:(\\d{1,3})(?:st|nd|rd|th)|(${ORDINAL_WORDS.join('|')}))\\b`, 'i');
+
+/**
+ * "Vietnam, US hold 12th Political, Security, Defence Dialogue": the 12th of a series whose other
+ * articles have the same title but the number. Newsrooms number recurring events (dialogues, rounds of
+ * talks, congresses, summits) in their titles; the number orders them when the page prints no year.
+ */
+export function seriesOf(title: string | null | undefined): Series | null {
+  const m = title ? ORDINAL.exec(title) : null;
+  if (!m || !title) return null;
+  const n = m[1] ? Number(m[1]) : ORDINAL_WORDS.indexOf(m[2].toLowerCase()) + 1;
+  const key = new Set(analyze(title.slice(0, m.index) + ' ' + title.slice(m.index + m[0].length)));
+  return key.size >= 2 ? { key, n } : null;
+}
+
+/** Same series: nearly the same words around the number (Jaccard ≥ 0.7; "the 10th" and "12th" alike). */
+export function sameSeries(a: Series, b: Series): boolean {
+  let both = 0;
+  for (const t of a.key) if (b.key.has(t)) both++;
+  return both / (a.key.size + b.key.size - both) >= 0.7;
 }
 
 export function passageTime(f: Fused, article: ArticleRecord | undefined, articleMentions?: readonly DaySpan[]): PassageTime {
@@ -49,7 +81,7 @@ export function passageTime(f: Fused, article: ArticleRecord | undefined, articl
       at = md ? dayNumber(y, +md[1], +md[2]) : dayNumber(y, 1, 1);
     }
   }
-  return { article: span, mentions, at, text: f.passage.text.toLowerCase() };
+  return { article: span, mentions, at, text: f.passage.text.toLowerCase(), series: seriesOf(article?.title) };
 }
 
 /**
@@ -104,9 +136,16 @@ export function orderInTime(ranking: readonly Fused[], times: readonly PassageTi
   const rest = ranking.map((_, i) => i).filter((i) => !relevant.includes(i));
   if (!relevant.length) return { order: rest, covered: true };
   if (ask.kind === 'latest' || ask.kind === 'earliest') {
+    const sign = ask.kind === 'latest' ? -1 : 1;
+    const series = seriesFirst(ranking, times, relevant, about);
+    if (series) {
+      const best = series.reduce((a, b) => (sign * (times[b].series!.n - times[a].series!.n) < 0 ? b : a));
+      const same = series.filter((i) => i !== best && times[i].series!.n === times[best].series!.n);
+      const lead = [best, ...same];
+      return { order: [...lead, ...relevant.filter((i) => !lead.includes(i)), ...rest.filter((i) => !lead.includes(i))], covered: true };
+    }
     const placed = relevant.filter((i) => times[i].at !== null);
     if (!placed.length) return { order: [...relevant, ...rest], covered: true };
-    const sign = ask.kind === 'latest' ? -1 : 1;
     const best = placed.reduce((a, b) => (sign * (times[b].at! - times[a].at!) < 0 ? b : a));
     // The article of the right time first, its other passages next, then the rest as ranked.
     const same = relevant.filter((i) => i !== best && times[i].at === times[best].at);
@@ -129,4 +168,40 @@ export function orderInTime(ranking: readonly Fused[], times: readonly PassageTi
   const first = relevant.filter((_, j) => fit[j] === top);
   // The others follow, as ranked: a passage need not name the year to hold what was asked of it.
   return { order: [...first, ...relevant.filter((_, j) => fit[j] !== top), ...rest], covered: true };
+}
+
+/**
+ * When the best passage's article is one of a numbered series and others of the series are among the
+ * candidates that could answer (probability at least the floor, naming what the question names), those
+ * passages: "the most recent dialogue" is the 12th, though the 10th's passage reads nearer the question
+ * (its own words, "agreeing to hold the 11th dialogue"). Null when there is no such series.
+ */
+function seriesFirst(ranking: readonly Fused[], times: readonly PassageTime[], relevant: readonly number[], about?: (f: Fused) => boolean): number[] | null {
+  const lead = relevant.length ? times[relevant[0]].series : null;
+  if (!lead) return null;
+  const members = [...times.keys()].filter((i) => {
+    const s = times[i].series;
+    return s && (i === relevant[0] || (ranking[i].score >= RELEVANT.floor && (!about || about(ranking[i])) && sameSeries(lead, s)));
+  });
+  return new Set(members.map((i) => times[i].series!.n)).size >= 2 ? members : null;
+}
+
+/**
+ * `items` (in date order) with the articles of each numbered series, where one of them has no year to go
+ * by, put in the order of their numbers within the places they hold: the years such pages mention (the
+ * next meeting's, the year the series began) say little of when they were written.
+ */
+export function inSeriesOrder<T>(items: readonly T[], timeOf: (x: T) => PassageTime): T[] {
+  const out = [...items];
+  const done = new Set<number>();
+  items.forEach((x, i) => {
+    const lead = timeOf(x).series;
+    if (!lead || done.has(i)) return;
+    const slots = [...items.keys()].filter((j) => !done.has(j) && timeOf(items[j]).series && sameSeries(lead, timeOf(items[j]).series!));
+    slots.forEach((j) => done.add(j));
+    if (slots.length < 2 || slots.every((j) => timeOf(items[j]).article)) return;
+    const byNumber = [...slots].sort((a, b) => timeOf(items[a]).series!.n - timeOf(items[b]).series!.n || a - b);
+    slots.forEach((slot, k) => (out[slot] = items[byNumber[k]]));
+  });
+  return out;
 }

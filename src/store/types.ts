@@ -257,15 +257,54 @@ export const SHARED: LibraryKey = 'shared';
 export const guildLibrary = (guildId: string): LibraryKey => `guild:${guildId}`;
 export const guildOf = (key: LibraryKey): string | null => (key.startsWith('guild:') ? key.slice(6) : null);
 
-/** Float32 vectors as stored bytes and back (little-endian, as every platform Node runs on). */
+/**
+ * A passage's vector as stored: a tag, its scale (float32) and its components in int8 (x ≈ q × scale), a
+ * quarter of float32's 1,536 bytes at 384 dimensions; at a million passages the float32 vectors alone were
+ * 1.5 GB of a 5.8 GB store, and each row, spilling past half a page, took a page of its own. Rounding moves
+ * a cosine by about 0.001 (test/store.test.ts), far below what separates a passage from the next. The tag is
+ * a NaN's bit pattern, which no float32 vector (the layout before schema 7) starts with, so both read back.
+ */
+const INT8_TAG = 0x7fc03869;
+
 export function vectorToBytes(v: Float32Array): Buffer {
-  return Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+  const tag = Buffer.alloc(4);
+  tag.writeUInt32LE(INT8_TAG, 0);
+  // After the tag, the layout of one sentence vector.
+  return Buffer.concat([tag, sentencesToBytes([v])]);
+}
+
+/** Whether stored bytes are a vector in the int8 layout (else float32, as stores before schema 7 kept them). */
+export function isInt8Vector(b: Uint8Array): boolean {
+  return b.byteLength >= 8 && new DataView(b.buffer, b.byteOffset, 4).getUint32(0, true) === INT8_TAG;
 }
 
 export function bytesToVector(b: Uint8Array): Float32Array {
+  if (isInt8Vector(b)) {
+    const q = new Int8Array(b.buffer, b.byteOffset + 8, b.byteLength - 8);
+    const out = new Float32Array(q.length);
+    let norm = 0;
+    for (let k = 0; k < q.length; k++) norm += q[k] * q[k];
+    // Unit length, as it was embedded: the vector index and exact search then rank alike.
+    const f = norm > 0 ? 1 / Math.sqrt(norm) : 0;
+    for (let k = 0; k < q.length; k++) out[k] = q[k] * f;
+    return out;
+  }
   const copy = new Uint8Array(b.byteLength);
   copy.set(b);
   return new Float32Array(copy.buffer);
+}
+
+/** The cosine of a unit-length `vector` with a stored one, read in place (no copy). */
+export function storedCosine(b: Uint8Array, vector: Float32Array): number {
+  if (isInt8Vector(b)) return sentenceCosines(b.subarray(4), vector)[0] ?? 0;
+  const v = b.byteOffset % 4 === 0 ? new Float32Array(b.buffer, b.byteOffset, b.byteLength / 4) : bytesToVector(b);
+  let dot = 0;
+  let norm = 0;
+  for (let k = 0; k < v.length; k++) {
+    dot += v[k] * vector[k];
+    norm += v[k] * v[k];
+  }
+  return norm > 0 ? dot / Math.sqrt(norm) : 0;
 }
 
 /**

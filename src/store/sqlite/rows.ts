@@ -32,6 +32,7 @@ export interface PassageRow {
   char_start: number;
   char_end: number;
   text: string;
+  /** '' when it is the passage's text, as it is for most passages. */
   search_text: string;
   hash: string;
   terms: string;
@@ -83,7 +84,7 @@ export function toPassage(r: PassageRow): StoredPassage {
     start: r.char_start,
     end: r.char_end,
     text: r.text,
-    searchText: r.search_text,
+    searchText: r.search_text || r.text, // '' when the same (schema 7)
     hash: r.hash,
     terms: r.terms ? r.terms.split(' ') : [],
     tags: JSON.parse(r.tags) as EntityTags,

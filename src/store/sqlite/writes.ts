@@ -115,7 +115,7 @@ export function writer(w: Database.Database, cat: Catalog, oldestSaved: (head: n
     for (const p of a.passages) {
       const terms = p.terms.join(' ');
       const pid = Number(
-        wq.insertPassage.run(articleId, libraryId, p.paragraph, p.part, p.start, p.end, p.text, p.searchText, p.hash, terms, p.terms.length, JSON.stringify(p.tags), encodeSpans(p.sentences)).lastInsertRowid,
+        wq.insertPassage.run(articleId, libraryId, p.paragraph, p.part, p.start, p.end, p.text, p.searchText === p.text ? '' : p.searchText, p.hash, terms, p.terms.length, JSON.stringify(p.tags), encodeSpans(p.sentences)).lastInsertRowid,
       );
       wq.insertFts.run(pid, p.terms.map((t) => ftsToken(libraryId, t)).join(' '));
       wq.change.run(libraryId, pid, OP.add);
