@@ -213,7 +213,7 @@ describe.skipIf(TEST_STORE !== 'sqlite')('the vector index is a cache of the dat
     // Put it back as schema 1 kept it: vectors in a WITHOUT ROWID table keyed by model and hash, no
     // sentence spans stored with the passages, and nothing the keyword query reads besides FTS5's index.
     const db = new Database(path.join(dir, 'verbatim.db'));
-    db.exec(`DROP TABLE passages_fts_instances; DROP INDEX passages_length; DROP TABLE feed_entries; DROP TABLE feeds;
+    db.exec(`DROP TABLE passages_fts_instances; DROP INDEX passages_length; DROP INDEX articles_library_size; DROP TABLE feed_entries; DROP TABLE feeds;
       CREATE TABLE v1 (model TEXT NOT NULL, hash TEXT NOT NULL, vector BLOB NOT NULL, PRIMARY KEY (model, hash)) WITHOUT ROWID;
       INSERT INTO v1 SELECT model, hash, vector FROM vectors; DROP TABLE vectors; ALTER TABLE v1 RENAME TO vectors;
       ALTER TABLE passages DROP COLUMN sentences; UPDATE meta SET value = '1' WHERE key = 'schema_version';`);
@@ -262,7 +262,7 @@ describe.skipIf(TEST_STORE !== 'sqlite')('the vector index is a cache of the dat
     for (const r of db.prepare('SELECT id, vector FROM vectors').all() as { id: number; vector: Buffer }[]) {
       db.prepare('UPDATE vectors SET vector = ? WHERE id = ?').run(toFloat(r.vector), r.id);
     }
-    db.exec("UPDATE passages SET search_text = text WHERE search_text = ''; UPDATE meta SET value = '6' WHERE key = 'schema_version';");
+    db.exec("UPDATE passages SET search_text = text WHERE search_text = ''; DROP INDEX articles_library_size; UPDATE meta SET value = '6' WHERE key = 'schema_version';");
     const floatBytes = db.prepare('SELECT SUM(length(vector)) FROM vectors').pluck().get() as number;
     db.close();
 

@@ -182,7 +182,7 @@ const MIGRATIONS: (string | ((db: Database.Database) => void))[] = [
   // articles' rows read every row (each with its terms) of a large library, 170 ms at a million passages,
   // at every `verbatim index`.
   `
-  CREATE INDEX articles_library_size ON articles (library_id, size);
+  CREATE INDEX IF NOT EXISTS articles_library_size ON articles (library_id, size);
   `,
 ];
 
