@@ -137,19 +137,16 @@ export function orderInTime(ranking: readonly Fused[], times: readonly PassageTi
   if (!relevant.length) return { order: rest, covered: true };
   if (ask.kind === 'latest' || ask.kind === 'earliest') {
     const sign = ask.kind === 'latest' ? -1 : 1;
+    // A numbered series is ordered by its numbers (its members may come from beyond the relevant ones),
+    // anything else by where its articles sit in time.
     const series = seriesFirst(ranking, times, relevant, about);
-    if (series) {
-      const best = series.reduce((a, b) => (sign * (times[b].series!.n - times[a].series!.n) < 0 ? b : a));
-      const same = series.filter((i) => i !== best && times[i].series!.n === times[best].series!.n);
-      const lead = [best, ...same];
-      return { order: [...lead, ...relevant.filter((i) => !lead.includes(i)), ...rest.filter((i) => !lead.includes(i))], covered: true };
-    }
-    const placed = relevant.filter((i) => times[i].at !== null);
+    const when = series ? (i: number) => times[i].series!.n : (i: number) => times[i].at;
+    const placed = series ?? relevant.filter((i) => when(i) !== null);
     if (!placed.length) return { order: [...relevant, ...rest], covered: true };
-    const best = placed.reduce((a, b) => (sign * (times[b].at! - times[a].at!) < 0 ? b : a));
+    const best = placed.reduce((a, b) => (sign * (when(b)! - when(a)!) < 0 ? b : a));
     // The article of the right time first, its other passages next, then the rest as ranked.
-    const same = relevant.filter((i) => i !== best && times[i].at === times[best].at);
-    return { order: [best, ...same, ...relevant.filter((i) => i !== best && !same.includes(i)), ...rest], covered: true };
+    const lead = [best, ...(series ?? relevant).filter((i) => i !== best && when(i) === when(best))];
+    return { order: [...lead, ...relevant.filter((i) => !lead.includes(i)), ...rest.filter((i) => !lead.includes(i))], covered: true };
   }
   const fitOf = (i: number) => (ask.kind === 'period' ? periodFit(times[i], ask) : sideFit(times[i], ask));
   const fit = relevant.map(fitOf);

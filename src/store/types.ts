@@ -261,7 +261,7 @@ export const guildOf = (key: LibraryKey): string | null => (key.startsWith('guil
  * A passage's vector as stored: a tag, its scale (float32) and its components in int8 (x ≈ q × scale), a
  * quarter of float32's 1,536 bytes at 384 dimensions; at a million passages the float32 vectors alone were
  * 1.5 GB of a 5.8 GB store, and each row, spilling past half a page, took a page of its own. Rounding moves
- * a cosine by about 0.001 (test/store.test.ts), far below what separates a passage from the next. The tag is
+ * a cosine by about 0.001 (test/index.test.ts, the upgrade test), far below what separates a passage from the next. The tag is
  * a NaN's bit pattern, which no float32 vector (the layout before schema 7) starts with, so both read back.
  */
 const INT8_TAG = 0x7fc03869;

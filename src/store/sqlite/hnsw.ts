@@ -114,13 +114,18 @@ function sha1File(file: string): string {
   return h.digest('hex');
 }
 
-/** The last change a library's saved graph includes, by its pointer file (null: none saved). */
-export function savedSeqOf(dir: string, libraryId: number): number | null {
+/** A library's pointer file, or null if there is none or it cannot be read. */
+function readPointer(dir: string, libraryId: number): Pointer | null {
   try {
-    return (JSON.parse(fs.readFileSync(pointerPath(dir, libraryId), 'utf8')) as Pointer).seq;
+    return JSON.parse(fs.readFileSync(pointerPath(dir, libraryId), 'utf8')) as Pointer;
   } catch {
     return null;
   }
+}
+
+/** The last change a library's saved graph includes, by its pointer file (null: none saved). */
+export function savedSeqOf(dir: string, libraryId: number): number | null {
+  return readPointer(dir, libraryId)?.seq ?? null;
 }
 
 /** The saved graph of a library, or why it cannot be used (missing, other model, damaged). */
@@ -156,12 +161,8 @@ export async function loadGraph(dir: string, libraryId: number, modelId: string,
  */
 export function saveGraph(dir: string, g: Graph, modelId: string): void {
   fs.mkdirSync(dir, { recursive: true });
-  let previous: string | null = null;
-  try {
-    previous = path.basename((JSON.parse(fs.readFileSync(pointerPath(dir, g.libraryId), 'utf8')) as Pointer).file);
-  } catch {
-    // no pointer yet
-  }
+  const before = readPointer(dir, g.libraryId);
+  const previous = before ? path.basename(before.file) : null;
   const name = `lib-${g.libraryId}-${String(g.seq).padStart(12, '0')}.hnsw`;
   const file = path.join(dir, name);
   const tmp = `${file}.${process.pid}.tmp`;
@@ -184,13 +185,8 @@ export function saveGraph(dir: string, g: Graph, modelId: string): void {
  * a newer copy meanwhile.
  */
 export function advanceSaved(dir: string, g: Graph): void {
-  let pointer: Pointer;
-  try {
-    pointer = JSON.parse(fs.readFileSync(pointerPath(dir, g.libraryId), 'utf8')) as Pointer;
-  } catch {
-    return;
-  }
-  if (pointer.seq !== g.savedSeq || g.seq <= pointer.seq) return;
+  const pointer = readPointer(dir, g.libraryId);
+  if (!pointer || pointer.seq !== g.savedSeq || g.seq <= pointer.seq) return;
   writeFileAtomic.sync(pointerPath(dir, g.libraryId), JSON.stringify({ ...pointer, seq: g.seq }), { fsync: true });
   g.savedSeq = g.seq;
 }

@@ -4,6 +4,20 @@ import type Database from 'better-sqlite3';
 import { encodeSpans, sentenceSpans } from '../../text/sentences.js';
 import { bytesToVector, isInt8Vector, vectorToBytes } from '../types.js';
 
+/**
+ * Every row of `select` (a table's `id` and the columns wanted, no WHERE), in id order and batches of
+ * 5,000, so that a migration rewriting rows never holds a million of them in memory.
+ */
+function eachRow<T extends { id: number }>(db: Database.Database, select: string, fn: (row: T) => void): void {
+  const batch = db.prepare(`${select} WHERE id > ? ORDER BY id LIMIT 5000`);
+  for (let last = 0; ; ) {
+    const rows = batch.all(last) as T[];
+    if (!rows.length) break;
+    for (const r of rows) fn(r);
+    last = rows[rows.length - 1].id;
+  }
+}
+
 /** SQL, or a function where rows must be computed (run in the same transaction). */
 const MIGRATIONS: (string | ((db: Database.Database) => void))[] = [
   // 1: the store of record.
@@ -108,14 +122,8 @@ const MIGRATIONS: (string | ((db: Database.Database) => void))[] = [
   // split now, once (about 30 s at a million).
   (db) => {
     db.exec('ALTER TABLE passages ADD COLUMN sentences TEXT');
-    const batch = db.prepare('SELECT id, text FROM passages WHERE id > ? ORDER BY id LIMIT 5000');
     const set = db.prepare('UPDATE passages SET sentences = ? WHERE id = ?');
-    for (let last = 0; ; ) {
-      const rows = batch.all(last) as { id: number; text: string }[];
-      if (!rows.length) break;
-      for (const r of rows) set.run(encodeSpans(sentenceSpans(r.text)), r.id);
-      last = rows[rows.length - 1].id;
-    }
+    eachRow<{ id: number; text: string }>(db, 'SELECT id, text FROM passages', (r) => set.run(encodeSpans(sentenceSpans(r.text)), r.id));
   },
   // 4: what the keyword query (keyword.ts) reads instead of ranking with FTS5's bm25(): the index's
   // postings through an fts5vocab table (it stores nothing), and each passage's length through an index
@@ -169,14 +177,10 @@ const MIGRATIONS: (string | ((db: Database.Database) => void))[] = [
   // returns the freed pages to the disk (reclaimFreePages).
   (db) => {
     db.exec("UPDATE passages SET search_text = '' WHERE search_text = text");
-    const batch = db.prepare('SELECT id, vector FROM vectors WHERE id > ? ORDER BY id LIMIT 5000');
     const set = db.prepare('UPDATE vectors SET vector = ? WHERE id = ?');
-    for (let last = 0; ; ) {
-      const rows = batch.all(last) as { id: number; vector: Buffer }[];
-      if (!rows.length) break;
-      for (const r of rows) if (!isInt8Vector(r.vector)) set.run(vectorToBytes(bytesToVector(r.vector)), r.id);
-      last = rows[rows.length - 1].id;
-    }
+    eachRow<{ id: number; vector: Buffer }>(db, 'SELECT id, vector FROM vectors', (r) => {
+      if (!isInt8Vector(r.vector)) set.run(vectorToBytes(bytesToVector(r.vector)), r.id);
+    });
   },
   // 8: each library's article count and bytes from an index that holds only them: summing them from the
   // articles' rows read every row (each with its terms) of a large library, 170 ms at a million passages,
