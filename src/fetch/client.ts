@@ -7,7 +7,7 @@
 //    between requests to one host; and each site's robots.txt (robots-parser), read once an hour.
 // Every refusal is a FetchRefused with one line that says why.
 import zlib from 'node:zlib';
-import { Agent, request, type Dispatcher } from 'undici';
+import type { Agent, Dispatcher } from 'undici';
 import { createRequire } from 'node:module';
 import { allowedHost, checkUrl, FetchRefused, forbiddenAddress, resolveChecked, type GuardOptions } from './guard.js';
 
@@ -65,6 +65,10 @@ const TYPES: Record<Accept, RegExp> = {
   any: /^(?:text\/html|application\/xhtml\+xml|application\/(?:rss|atom|rdf|feed)\+(?:xml|json)|application\/(?:xml|json)|text\/xml)$/,
 };
 
+// Required at the first request, not at import: 70 ms that every start of the engine paid, fetching or not.
+let undiciModule: typeof import('undici') | null = null;
+const undici = () => (undiciModule ??= createRequire(import.meta.url)('undici') as typeof import('undici'));
+
 const REDIRECTS = 5;
 const ROBOTS_TTL_MS = 3_600_000;
 
@@ -75,7 +79,8 @@ const header = (h: Dispatcher.ResponseData['headers'], name: string): string | n
 };
 
 export function createFetcher(opts: FetchOptions): Fetcher {
-  const agent = new Agent({
+  let agent: Agent | null = null;
+  const dispatcher = () => (agent ??= new (undici().Agent)({
     connect: {
       timeout: opts.connectTimeoutMs,
       // The connection's own lookup: the addresses connected to are the ones checked.
@@ -88,7 +93,7 @@ export function createFetcher(opts: FetchOptions): Fetcher {
     },
     headersTimeout: opts.timeoutMs,
     bodyTimeout: opts.timeoutMs,
-  });
+  }));
   const userAgent = opts.userAgent ?? USER_AGENT;
   const nextSlot = new Map<string, number>();
   const robots = new Map<string, { allowed: (url: string) => boolean; expires: number }>();
@@ -122,7 +127,7 @@ export function createFetcher(opts: FetchOptions): Fetcher {
     if (req.lastModified) headers['if-modified-since'] = req.lastModified;
     let res: Dispatcher.ResponseData;
     try {
-      res = await request(url, { dispatcher: agent, method: 'GET', headers, signal });
+      res = await undici().request(url, { dispatcher: dispatcher(), method: 'GET', headers, signal });
     } catch (err) {
       throw describe(err, url);
     }
@@ -218,7 +223,9 @@ export function createFetcher(opts: FetchOptions): Fetcher {
         throw describe(err, url);
       }
     },
-    close: () => agent.close(),
+    close: async () => {
+      await agent?.close();
+    },
   };
 
   function describe(err: unknown, url?: URL): Error {

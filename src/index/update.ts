@@ -6,7 +6,7 @@
 // A model or chunker change rebuilds every library (vectors are still reused where the text is unchanged).
 import { buildArticle, CHUNKER_VERSION } from '../ingest/article.js';
 import { listCorpus, readSource, sourceFromBytes, type ReadOutcome, type Skipped } from '../ingest/read.js';
-import { entityTags } from '../ingest/entities.js';
+import { entityTags, sideTagger, type Tagger } from '../ingest/entities.js';
 import type { Article } from '../ingest/types.js';
 import type { Embedder } from '../embed/model.js';
 import { analyze } from '../text/terms.js';
@@ -49,6 +49,8 @@ export interface UpdateOptions {
   lockWaitMs?: number;
   /** Stops before the commit (nothing changes; vectors computed so far are kept for next time). */
   signal?: AbortSignal;
+  /** The entity tagger to use, started on the first call and kept by the caller; else each update starts its own. */
+  tagger?: () => Tagger;
 }
 
 /** Fewer words than this after cleaning is a page without an article (a menu, a stub). */
@@ -84,7 +86,10 @@ export interface Prepared {
   replaces: ArticleRecord | null;
 }
 
-/** An article as the store keeps it: each passage hashed, analysed and tagged. */
+/**
+ * An article as the store keeps it: each passage hashed, analysed and tagged. `tags: false` leaves the
+ * entity tags empty: an update fills them on a side thread before it commits (see finish).
+ */
 export function toNewArticle(built: Article, library: LibraryKey, file: { hash: string; size: number; mtimeMs: number; upload?: Buffer }, opts: { tags?: boolean } = {}): NewArticle {
   const { passages, docId: _d, ...meta } = built;
   return {
@@ -103,7 +108,7 @@ export function toNewArticle(built: Article, library: LibraryKey, file: { hash: 
 export function prepareArticle(outcome: Extract<ReadOutcome, { ok: true }>, library: LibraryKey, maxTokens: number, stat: { size: number; mtimeMs: number }, keepUpload: boolean): { article: NewArticle; built: Article } | string {
   const built = buildArticle(outcome.source, maxTokens);
   if (built.passages.reduce((n, p) => n + wordCount(p.text), 0) < MIN_ARTICLE_WORDS) return 'no article text left after cleaning';
-  const article = toNewArticle(built, library, { hash: sha256(outcome.bytes), size: stat.size, mtimeMs: stat.mtimeMs, upload: keepUpload ? outcome.bytes : undefined });
+  const article = toNewArticle(built, library, { hash: sha256(outcome.bytes), size: stat.size, mtimeMs: stat.mtimeMs, upload: keepUpload ? outcome.bytes : undefined }, { tags: false });
   return { article, built };
 }
 
@@ -142,7 +147,7 @@ async function rebuildReason(store: Store, settings: IndexSettings): Promise<str
 }
 
 /** Reads a library's articles from its origin and decides what to add, replace, remove or touch. */
-async function plan(opts: UpdateOptions, library: LibraryKey, known: Map<string, ArticleRecord>, summary: IndexSummary, changes: ChangeSet, prepared: Prepared[], maxTokens: number): Promise<void> {
+async function plan(opts: UpdateOptions, library: LibraryKey, known: Map<string, ArticleRecord>, summary: IndexSummary, changes: ChangeSet, prepared: Prepared[], maxTokens: number, willPrepare: () => void): Promise<void> {
   const origin = originOf(library, opts.corpusDir);
   const { store } = opts;
   if (origin.kind === 'folder') {
@@ -156,6 +161,7 @@ async function plan(opts: UpdateOptions, library: LibraryKey, known: Map<string,
       opts.onProgress?.({ phase: 'scan', done: scanned++, total: files.length });
       const rec = known.get(f.file) ?? null;
       if (rec && rec.size === f.size && rec.mtimeMs === f.mtimeMs) continue;
+      willPrepare();
       const outcome = await readSource(origin.dir, f.file, opts.maxFileBytes);
       if (!outcome.ok) {
         summary.skipped.push({ file: outcome.file, reason: outcome.reason + (rec ? ' (the previously indexed version is kept)' : '') });
@@ -187,6 +193,7 @@ async function plan(opts: UpdateOptions, library: LibraryKey, known: Map<string,
   // their uploads (after a model or chunker change).
   for (const rec of known.values()) {
     if (opts.signal?.aborted) throw new AbortedError();
+    willPrepare();
     const bytes = await store.source(rec.id);
     const outcome: ReadOutcome = bytes ? sourceFromBytes(rec.file, bytes) : { ok: false, file: rec.file, reason: 'its upload is missing from the store' };
     const made = outcome.ok ? prepareArticle(outcome, library, maxTokens, rec, true) : outcome.reason;
@@ -199,8 +206,40 @@ async function plan(opts: UpdateOptions, library: LibraryKey, known: Map<string,
   }
 }
 
-export async function finish(opts: UpdateOptions, summary: IndexSummary, changes: ChangeSet, prepared: Prepared[], scope: LibraryKey[], t0: number): Promise<IndexSummary> {
-  await embedMissing(opts, prepared, summary);
+interface TaggerUse {
+  tagger: Tagger;
+  /** Closes the tagger if this update started it. */
+  done(): Promise<void>;
+}
+
+/** The caller's tagger, which it keeps, or one of this update's own. */
+function useTagger(opts: UpdateOptions): TaggerUse {
+  if (opts.tagger) return { tagger: opts.tagger(), done: async () => {} };
+  const own = sideTagger();
+  return { tagger: own, done: () => own.close() };
+}
+
+/** Fills the entity tags of the prepared articles' passages (left empty by prepareArticle). */
+async function tagPrepared(tagger: Tagger, prepared: Prepared[]): Promise<void> {
+  const passages = prepared.flatMap((p) => p.article.passages);
+  const tags = await tagger.tag(passages.map((p) => p.text));
+  passages.forEach((p, i) => (p.tags = tags[i]));
+}
+
+/**
+ * Tags and embeds the prepared articles (the tagger on a side thread, the model in its helpers, at the
+ * same time) and commits. `started`: a tagger started earlier, so that it loaded during the reading.
+ */
+export async function finish(opts: UpdateOptions, summary: IndexSummary, changes: ChangeSet, prepared: Prepared[], scope: LibraryKey[], t0: number, started?: TaggerUse): Promise<IndexSummary> {
+  const use = started ?? (prepared.length ? useTagger(opts) : undefined);
+  try {
+    const tagging = use ? tagPrepared(use.tagger, prepared) : Promise.resolve();
+    tagging.catch(() => {}); // awaited below, after the embedding it runs beside
+    await embedMissing(opts, prepared, summary);
+    await tagging;
+  } finally {
+    if (!started) await use?.done();
+  }
   for (const { replaces } of prepared) if (replaces) (changes.removeArticles ??= []).push(replaces.id);
   changes.addArticles = prepared.map((p) => p.article);
   summary.changed =
@@ -250,21 +289,28 @@ export async function updateIndex(opts: UpdateOptions, libraries: LibraryKey[] =
     const existing = new Set((await store.libraries()).map((l) => l.key));
     for (const lib of targets) if (!existing.has(lib)) changes.libraries.push({ key: lib });
     const prepared: Prepared[] = [];
-    for (const lib of targets) {
-      const known = summary.rebuilt ? new Map<string, ArticleRecord>() : new Map((await store.articles([lib])).map((a) => [a.file, a]));
-      if (summary.rebuilt && originOf(lib, opts.corpusDir).kind === 'stored') {
-        // A reset drops the records; the uploads are read first so they can be re-made.
-        for (const a of await store.articles([lib])) known.set(a.file, a);
+    // Started at the first file to read, so that the tagger loads on its thread while this one cleans.
+    const tagging: { use?: TaggerUse } = {};
+    const startTagger = () => void (tagging.use ??= useTagger(opts));
+    try {
+      for (const lib of targets) {
+        const known = summary.rebuilt ? new Map<string, ArticleRecord>() : new Map((await store.articles([lib])).map((a) => [a.file, a]));
+        if (summary.rebuilt && originOf(lib, opts.corpusDir).kind === 'stored') {
+          // A reset drops the records; the uploads are read first so they can be re-made.
+          for (const a of await store.articles([lib])) known.set(a.file, a);
+        }
+        await plan(opts, lib, known, summary, changes, prepared, settings.maxTokens, startTagger);
       }
-      await plan(opts, lib, known, summary, changes, prepared, settings.maxTokens);
+      // After a reset the old records are gone: nothing to replace or remove.
+      if (summary.rebuilt) {
+        for (const p of prepared) p.replaces = null;
+        changes.removeArticles = [];
+        changes.touchArticles = [];
+      }
+      return await finish(opts, summary, changes, prepared, targets, t0, tagging.use);
+    } finally {
+      await tagging.use?.done();
     }
-    // After a reset the old records are gone: nothing to replace or remove.
-    if (summary.rebuilt) {
-      for (const p of prepared) p.replaces = null;
-      changes.removeArticles = [];
-      changes.touchArticles = [];
-    }
-    return finish(opts, summary, changes, prepared, targets, t0);
   });
 }
 

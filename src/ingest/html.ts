@@ -3,11 +3,20 @@
 // newsletter boxes, related-story promos, price boxes, link lists) is removed after it by general rules:
 // markup hints (element, class, id, role, aria), link density, and boilerplate lines seen on many sites.
 // The page's own metadata gives title, outlet, byline, date and canonical address.
-import { parseHTML } from 'linkedom';
-import { Readability } from '@mozilla/readability';
+import { createRequire } from 'node:module';
 import { httpUrl } from '../text/address.js';
 import { boilerplateLine } from './boilerplate.js';
 import { findDate } from './clean.js';
+
+// Required on the first page, not at import: the DOM costs 0.15 s to load, which an index of text and
+// Markdown files (and every start of the indexer) would otherwise wait for.
+let dom: { parseHTML: typeof import('linkedom').parseHTML; Readability: typeof import('@mozilla/readability').Readability } | null = null;
+function pageDom(): NonNullable<typeof dom> {
+  if (dom) return dom;
+  const require = createRequire(import.meta.url);
+  dom = { parseHTML: (require('linkedom') as typeof import('linkedom')).parseHTML, Readability: (require('@mozilla/readability') as typeof import('@mozilla/readability')).Readability };
+  return dom;
+}
 
 export interface PageMeta {
   title?: string;
@@ -283,6 +292,7 @@ export interface ExtractedPage {
 
 /** The article of an HTML page, or why there is none. */
 export function extractPage(html: string): ExtractedPage | { error: string } {
+  const { parseHTML, Readability } = pageDom();
   const { document } = parseHTML(html);
   const meta = metadata(document as unknown as Parameters<typeof metadata>[0]);
   // Markup hints first, on the whole page: Readability unwraps a wrapper holding a single paragraph (a
