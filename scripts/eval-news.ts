@@ -7,6 +7,7 @@
 // itself extracts, so page furniture around the article never counts as an answer). Also: of the quotes
 // after the first that an answer shows (those judged to bear on the question), how many hold an answer or
 // come from the answer's own page and name the question's subject (its names or its two rarest words).
+import { asShown } from '../src/answer/compose.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseHTML } from 'linkedom';
@@ -70,14 +71,17 @@ for (const q of questions) {
     followShown++;
     if (bearsOn(p, q.a, `${q.doc}.html`, subjectOf(q.q))) followBearing++;
   }
-  const texts = a.passages.map((p) => p.text);
+  // A quote as it is shown: the first with its context (search/window.ts).
+  const texts = a.passages.map((p) => asShown(p).text);
   if (!a.answered) abstained++;
   const i = texts.findIndex((t) => containsAnswer(t, q.a));
   if (i === 0) top1++;
   if (i >= 0 && i < 3) top3++;
   for (const p of a.passages) {
-    quotes++;
-    if (bodies.has(p.file) && !bodies.get(p.file)!.includes(letters(p.text))) furniture++;
+    for (const text of [p.text, ...[...(p.context?.before ?? []), ...(p.context?.after ?? [])].map((c) => c.text)]) {
+      quotes++;
+      if (bodies.has(p.file) && !bodies.get(p.file)!.includes(letters(text))) furniture++;
+    }
   }
   if (i === 0 && !a.answered) misses.push(`not answered, though the first passage holds it (${a.message}): ${q.q} [${q.doc}]`);
   if (i !== 0) misses.push(`${i < 0 ? 'not in top 3' : `rank ${i + 1}`}${a.answered ? '' : ' (abstained)'}: ${q.q} [${q.doc}] → ${a.passages[0]?.file ?? '—'}: ${(texts[0] ?? '').slice(0, 120)}`);

@@ -1,20 +1,20 @@
-// npm run eval:peers [-- --sets news,para,dev,squad,invented,inventedPara] [--json FILE] [--verbose] [--neighbours]
+// npm run eval:peers [-- --sets news,para,dev,squad,invented,inventedPara] [--json FILE] [--verbose]
 // Verbatim side by side with what a user would assemble instead, on the same corpus and questions, in one
 // run. Peers (scripts/python/peers.py): MiniLM cosine, BM25 (bm25s, English stop words) and their RRF
 // (k = 60) over Verbatim's own passages; trafilatura + RecursiveCharacterTextSplitter(1000, 200) + MiniLM,
 // and RRF of BM25 and MiniLM over those chunks. Verbatim: what it shows, and its first three (`--all`).
 //
 // Scored as a user reads: an answer string in the first result ("first"), and in what is shown (Verbatim)
-// or in the first three results (peers) ("shown"); the mean characters read for each; and, for the
+// or in the first three results (peers) ("shown"), a quote counted as it is shown (the first with its
+// context, search/window.ts); the mean characters read for each; and, for the
 // questions no article answers, how many are refused at the same answered rate: each peer answers when its
 // first score clears the threshold at which it answers as many of the answerable questions as Verbatim
 // answers confidently (a tentative reply, "this may not answer your question", counts as not answered).
 import fs from 'node:fs';
 import path from 'node:path';
 import { loadConfig } from '../src/config.js';
+import { asShown } from '../src/answer/compose.js';
 import { ask } from '../src/engine.js';
-import { search } from '../src/search/search.js';
-import { SHARED } from '../src/store/types.js';
 import { extractFile } from '../src/ingest/extract.js';
 import { FORMATS } from '../src/ingest/read.js';
 import { passageTokenBudget, updateIndex } from '../src/index/update.js';
@@ -115,7 +115,6 @@ interface PeerResult {
   score: number;
 }
 
-const neighbours = args.includes('--neighbours');
 const embedder = await evalEmbedder();
 const results: SetResult[] = [];
 for (const set of buildSets()) {
@@ -129,8 +128,8 @@ for (const set of buildSets()) {
 
   // ——— Verbatim ———
   const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
-  const hits = { first: 0, shown: 0, all3: 0, window: 0 };
-  const chars = { first: [] as number[], shown: [] as number[], all3: [] as number[], window: [] as number[] };
+  const hits = { first: 0, shown: 0, all3: 0 };
+  const chars = { first: [] as number[], shown: [] as number[], all3: [] as number[] };
   let confident = 0;
   let tentative = 0;
   let refusedAnswerable = 0;
@@ -141,25 +140,15 @@ for (const set of buildSets()) {
     if (shown.answered) confident++;
     else if (shown.tentative) tentative++;
     else refusedAnswerable++;
-    const texts = shown.passages.map((p) => p.text);
+    const texts = shown.passages.map((p) => asShown(p).text);
     const at = texts.findIndex((t) => containsAnswer(t, q.a));
     if (at === 0) hits.first++;
     if (at >= 0) hits.shown++;
-    const allAt = all.passages.findIndex((p) => containsAnswer(p.text, q.a));
+    const allAt = all.passages.findIndex((p) => containsAnswer(asShown(p).text, q.a));
     if (allAt >= 0) hits.all3++;
     chars.first.push(texts[0]?.length ?? 0);
     chars.shown.push(texts.reduce((n, t) => n + t.length, 0));
-    chars.all3.push(all.passages.reduce((n, p) => n + p.text.length, 0));
-    // Diagnostic (--neighbours): the first quote with the passages either side of it in its article, as a
-    // "small-to-big" display would show it.
-    if (neighbours && shown.passages.length) {
-      const r = await search(store, embedder, [SHARED], q.q, 3);
-      const first = r.selected[0];
-      const around = first ? [...(await store.passages([first.id - 1, first.id + 1])).values()].filter((p) => p.articleId === first.passage.articleId) : [];
-      const window = [first?.passage.text ?? '', ...around.map((p) => p.text)];
-      if (window.some((t) => containsAnswer(t, q.a))) hits.window++;
-      chars.window.push(window.reduce((n, t) => n + t.length, 0));
-    }
+    chars.all3.push(all.passages.reduce((n, p) => n + asShown(p).text.length, 0));
     if (at !== 0) misses.push(`${!shown.passages.length ? 'refused' : at < 0 ? (allAt >= 0 ? `hidden (rank ${allAt + 1} with --all)` : 'not in the first three') : `shown at ${at + 1}`}: ${q.q} → ${texts[0]?.slice(0, 100) ?? '—'}`);
   }
   let negRefused = 0;
@@ -168,7 +157,6 @@ for (const set of buildSets()) {
   const rows: Record<string, Row> = {
     'Verbatim, as shown': { first: hits.first, shown: hits.shown, firstChars: mean(chars.first), shownChars: mean(chars.shown), refused: set.negatives.length ? negRefused : null },
     'Verbatim, --all': { first: hits.first, shown: hits.all3, firstChars: mean(chars.first), shownChars: mean(chars.all3), refused: null },
-    ...(neighbours ? { 'Verbatim, first quote with its neighbours': { first: hits.window, shown: hits.window, firstChars: mean(chars.window), shownChars: mean(chars.window), refused: null } } : {}),
   };
 
   // ——— the peers, in Python ———

@@ -48,7 +48,7 @@ describe('the Discord bot', () => {
     expect(e.description).toContain('Declaration on the Conduct of Parties');
     expect(e.description).toMatch(/\*\*\[1\]\*\* “/);
     // file names are markdown-escaped (\_); Discord shows them as written
-    expect(e.description.replace(/\\/g, '')).toMatch(/Vietnam, US hold 10th political, security, defence dialogue — March 25, ¶\d+ \(003_313595e064d81634\.txt\)/);
+    expect(e.description.replace(/\\/g, '')).toMatch(/Vietnam, US hold 10th political, security, defence dialogue — March 25, ¶\d+(?:–\d+)? \(003_313595e064d81634\.txt\)/);
     expect(msg.allowed_mentions).toEqual({ parse: [], replied_user: false });
     expect(msg.components?.[0]?.components.map((b: any) => b.label)).toEqual(['More sources', 'Full paragraph']);
   });

@@ -54,6 +54,27 @@ describe('verbatim ask --json', () => {
     expect(a.passages[0].score).toBeGreaterThanOrEqual(a.passages[1].score);
   });
 
+  it('quotes the first passage with the passages beside it, each checkable against its file, and none of them again', () => {
+    const question = 'Which shipyard was refitting the American cargo ship?';
+    const a = JSON.parse(cli(['ask', '--json', '--all', question]).stdout);
+    const [first, ...rest] = a.passages as { text: string; file: string; start: number; end: number; paragraph: number; citation: string; context?: { before: Ctx[]; after: Ctx[] } }[];
+    type Ctx = { text: string; paragraph: number; start: number; end: number };
+    expect(first.text).toContain('Vinashin Shipbuilding');
+    const around = [...(first.context?.before ?? []), ...(first.context?.after ?? [])];
+    expect(around.length).toBeGreaterThan(0);
+    const source = fs.readFileSync(path.join(SEED_CORPUS, first.file), 'utf8');
+    for (const c of around) expect(source.slice(c.start, c.end)).toBe(c.text);
+    // In article order, next to each other, within the window's 600 characters.
+    const window = [...(first.context?.before ?? []), first, ...(first.context?.after ?? [])];
+    window.slice(1).forEach((p, i) => expect(p.start).toBeGreaterThan(window[i].end - 1));
+    expect(window.reduce((n, p) => n + p.text.length, 0)).toBeLessThanOrEqual(600);
+    expect(first.citation).toContain(`¶${window[0].paragraph}–${window[window.length - 1].paragraph}`);
+    for (const p of rest) expect(around.map((c) => c.start)).not.toContain(p.start);
+    // The terminal shows the context with the quote.
+    const shown = cli(['ask', question]).stdout.replace(/\s+/g, ' ');
+    for (const c of around) expect(shown).toContain(c.text.replace(/\s+/g, ' ').trim());
+  });
+
   ioOnly('-k sets the number of quotes; without --all only those that bear on the question are shown', () => {
     const a = JSON.parse(cli(['ask', '--json', '-k', '1', '--all', 'Who is Jessica Lewis?']).stdout);
     expect(a.passages).toHaveLength(1);
@@ -99,7 +120,9 @@ describe('verbatim ask --json', () => {
     for (const c of cases) {
       const a = JSON.parse(cli(['ask', '--json', c.q]).stdout);
       expect(a.answered || a.tentative, c.q).toBe(true);
-      expect(a.passages.some((p: { text: string }) => p.text.replace(/\s+/g, ' ').includes(c.a)), c.q).toBe(true);
+      // Shown: a quote, or the passages quoted with the first as its context.
+      const shown = a.passages.flatMap((p: { text: string; context?: { before: { text: string }[]; after: { text: string }[] } }) => [p.text, ...[...(p.context?.before ?? []), ...(p.context?.after ?? [])].map((x) => x.text)]);
+      expect(shown.some((t: string) => t.replace(/\s+/g, ' ').includes(c.a)), c.q).toBe(true);
       if (a.tentative) {
         tentative++;
         expect(a.message).toMatch(/^This may not answer your question — the closest passages?:$/);
@@ -114,7 +137,7 @@ describe('verbatim ask --json', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^\[1\] “/);
     expect(r.stdout).toContain('Washington DC');
-    expect(r.stdout).toMatch(/Vietnam, US hold 10th political, security, defence dialogue — March 25, ¶\d+ \(003_313595e064d81634\.txt\)/);
+    expect(r.stdout).toMatch(/Vietnam, US hold 10th political, security, defence dialogue — March 25, ¶\d+(?:–\d+)? \(003_313595e064d81634\.txt\)/);
   });
 
   ioOnly('answers a bad question with help, not a stack trace', () => {

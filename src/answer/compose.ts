@@ -1,7 +1,8 @@
 // An answer is made only of passages as they stand in the articles: the sentences that best match the
 // question are marked (by offsets, the text itself is untouched) and each passage carries its citation.
 import type { SearchResult } from '../search/search.js';
-import type { ArticleRecord, LibraryKey, Store } from '../store/types.js';
+import type { ArticleRecord, LibraryKey, Store, StoredPassage } from '../store/types.js';
+import type { Context } from '../search/window.js';
 import { termsBySentence } from '../text/terms.js';
 import type { Span } from '../text/sentences.js';
 import { formatDate } from '../text/dates.js';
@@ -31,6 +32,19 @@ export interface QuotedPassage {
   end: number;
   score: number;
   citation: string;
+  /**
+   * The passages beside this one in its article, quoted with it (the first quote only, search/window.ts):
+   * each as it stands, with its own place in the source.
+   */
+  context?: { before: ContextPassage[]; after: ContextPassage[] };
+}
+
+export interface ContextPassage {
+  text: string;
+  paragraph: number;
+  part: number;
+  start: number;
+  end: number;
 }
 
 export interface Answer {
@@ -57,9 +71,26 @@ const MEANING_WEIGHT = 1;
 /** …above this cosine, which unrelated sentences reach. */
 const MEANING_FLOOR = 0.2;
 
-export function citation(p: Pick<QuotedPassage, 'title' | 'source' | 'date' | 'paragraph' | 'file'>): string {
-  const where = [p.source, formatDate(p.date), `¶${p.paragraph}`].filter(Boolean).join(', ');
+/** "¶4", or "¶3–5" for a quote shown with its context. */
+export function paragraphs(p: Pick<QuotedPassage, 'paragraph' | 'context'>): string {
+  const first = p.context?.before[0]?.paragraph ?? p.paragraph;
+  const last = p.context?.after.at(-1)?.paragraph ?? p.paragraph;
+  return first === last ? `¶${p.paragraph}` : `¶${first}–${last}`;
+}
+
+export function citation(p: Pick<QuotedPassage, 'title' | 'source' | 'date' | 'paragraph' | 'file' | 'context'>): string {
+  const where = [p.source, formatDate(p.date), paragraphs(p)].filter(Boolean).join(', ');
   return `${p.title} — ${where} (${p.file})`;
+}
+
+const BETWEEN = '\n\n';
+
+/** The quote as it is shown: its context and itself in article order, one text, its marks moved along. */
+export function asShown(p: QuotedPassage): QuotedPassage {
+  if (!p.context || (!p.context.before.length && !p.context.after.length)) return p;
+  const before = p.context.before.map((c) => c.text + BETWEEN).join('');
+  const after = p.context.after.map((c) => BETWEEN + c.text).join('');
+  return { ...p, text: before + p.text + after, highlight: p.highlight.map((h) => ({ start: h.start + before.length, end: h.end + before.length })) };
 }
 
 /**
@@ -91,6 +122,8 @@ export function highlightSentences(text: string, spans: readonly Span[], questio
     .map(({ start, end }) => ({ start, end }));
 }
 
+const contextPassage = (p: StoredPassage): ContextPassage => ({ text: p.text, paragraph: p.paragraph, part: p.part, start: p.start, end: p.end });
+
 /** The articles to cite: those search already read, and the rest from the store. */
 async function articlesOf(store: Store, result: Pick<SearchResult, 'articles'>, ids: number[]): Promise<ReadonlyMap<number, ArticleRecord>> {
   const missing = ids.filter((id) => !result.articles.has(id));
@@ -103,7 +136,7 @@ export async function composeAnswer(store: Store, question: string, result: Sear
   if (!result.answered && result.tentative && result.selected.length) {
     // A time no article speaks of gets the one closest passage; mixed evidence, the closest few: when the
     // first is in doubt, the answer is as likely in the next ones.
-    const passages = await quote(store, result, opts.all || !result.note ? result.selected : result.selected.slice(0, 1));
+    const passages = await quote(store, result, opts.all || !result.note ? result.selected : result.selected.slice(0, 1), result.context);
     return { question, answered: false, tentative: true, message: result.note ?? (passages.length > 1 ? TENTATIVE_SEVERAL : TENTATIVE), passages, closest: [] };
   }
   if (!result.answered) {
@@ -120,11 +153,12 @@ export async function composeAnswer(store: Store, question: string, result: Sear
     return { question, answered: false, message: NOT_FOUND, passages: [], closest };
   }
   const quoted = opts.all ? result.selected : result.selected.slice(0, result.shown);
-  return { question, answered: true, passages: await quote(store, result, quoted), closest: [] };
+  return { question, answered: true, passages: await quote(store, result, quoted, result.context), closest: [] };
 }
 
 /** The passages as quoted: text as it stands, best sentences marked, with their citations. */
-export async function quote(store: Store, result: Pick<SearchResult, 'articles' | 'terms' | 'rarity' | 'sentenceCosines'>, quoted: readonly SearchResult['selected'][number][]): Promise<QuotedPassage[]> {
+/** `context`: the first quote's (search/window.ts), quoted with it. */
+export async function quote(store: Store, result: Pick<SearchResult, 'articles' | 'terms' | 'rarity' | 'sentenceCosines'>, quoted: readonly SearchResult['selected'][number][], context?: Context): Promise<QuotedPassage[]> {
   const articles = await articlesOf(store, result, [...new Set(quoted.map((f) => f.passage.articleId))]);
   return quoted.map((f, i): QuotedPassage => {
     const p = f.passage;
@@ -146,6 +180,7 @@ export async function quote(store: Store, result: Pick<SearchResult, 'articles' 
       end: p.end,
       score: Math.round(f.score * 1000) / 1000,
       citation: '',
+      ...(i === 0 && context && (context.before.length || context.after.length) ? { context: { before: context.before.map(contextPassage), after: context.after.map(contextPassage) } } : {}),
     };
     q.citation = citation(q);
     return q;

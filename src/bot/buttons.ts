@@ -37,7 +37,8 @@ export async function onButton(interaction: ButtonInteraction, ctx: BotContext):
     return;
   }
   const answer = await ask(await ctx.engine, remembered.query, { k: Math.min(MAX_SOURCES, shown + MORE), scope: remembered.scope, all: true, within: remembered.within });
-  const seen = new Set(remembered.shown.map((p) => `${p.library}/${p.file}:${p.start}`));
+  // What was shown includes the first quote's context: those passages are not offered again.
+  const seen = new Set(remembered.shown.flatMap((p) => [p, ...(p.context?.before ?? []), ...(p.context?.after ?? [])].map((c) => `${p.library}/${p.file}:${c.start}`)));
   const next = answer.passages.filter((p) => !seen.has(`${p.library}/${p.file}:${p.start}`)).slice(0, MORE);
   if ((!answer.answered && !answer.tentative) || next.length === 0) {
     await interaction.reply({ ...textPayload('There are no more passages that match this question.'), flags: MessageFlags.Ephemeral });

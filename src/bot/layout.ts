@@ -3,7 +3,7 @@
 // are dropped first; then a long passage is shortened around its marked sentence, cutting only between
 // sentences and always showing "…" where text was left out.
 import { escapeMarkdown, type APIEmbed } from 'discord.js';
-import type { Answer, QuotedPassage } from '../answer/compose.js';
+import { asShown, paragraphs, type Answer, type QuotedPassage } from '../answer/compose.js';
 import { sentenceSpans } from '../text/sentences.js';
 import { SHARED } from '../store/types.js';
 import { formatDate } from '../text/dates.js';
@@ -69,7 +69,7 @@ export function linkable(url: string | null): string | null {
 export function citationLine(p: QuotedPassage): string {
   const url = linkable(p.url);
   const title = safe(p.title).replace(/(?<!\\)[[\]]/g, '\\$&');
-  const where = safe([p.source, formatDate(p.date), `¶${p.paragraph}`].filter(Boolean).join(', '));
+  const where = safe([p.source, formatDate(p.date), paragraphs(p)].filter(Boolean).join(', '));
   const lib = p.library === SHARED ? '' : ' · this server';
   return `*${url ? `[${title}](<${url}>)` : title} — ${where} (${safe(p.file)})${lib}*`;
 }
@@ -135,7 +135,8 @@ export function layoutAnswer(answer: Answer, opts: { footer?: string } = {}): An
   const title = clip(safe(answer.question), LIMITS.title);
   const footerText = clip(opts.footer ?? 'Quoted verbatim from the articles', LIMITS.footer);
   const budget = Math.min(LIMITS.description, LIMITS.total - title.length - footerText.length);
-  let shown = answer.passages.slice();
+  // The first quote with its context, as one text (answer/compose.ts asShown).
+  let shown = answer.passages.map(asShown);
   const render = (ps: QuotedPassage[]) => ps.map((p) => block(p, renderQuote(p))).join('\n\n');
   while (shown.length > 1 && render(shown).length > budget) shown = shown.slice(0, -1);
   let description = render(shown);

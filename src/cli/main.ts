@@ -115,6 +115,8 @@ function passageJson(p: QuotedPassage) {
     end: p.end,
     score: p.score,
     citation: p.citation,
+    // The passages shown with it (the first quote's context), each with its own place in the source.
+    ...(p.context ? { context: p.context } : {}),
   };
 }
 

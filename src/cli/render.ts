@@ -1,6 +1,6 @@
 // Terminal rendering of answers: each quote as it stands in the article, the best-matching sentence
 // marked (bold on a terminal, **…** otherwise), then its numbered citation.
-import type { Answer, QuotedPassage } from '../answer/compose.js';
+import { asShown, type Answer, type QuotedPassage } from '../answer/compose.js';
 import type { Timeline } from '../engine.js';
 import { formatDate } from '../text/dates.js';
 import { squashSpaces } from '../text/normalize.js';
@@ -30,7 +30,7 @@ export function renderAnswer(answer: Answer, color = false): string {
 function quotes(answer: Answer, color: boolean): string {
   const dim = (s: string) => (color ? `\x1b[2m${s}\x1b[0m` : s);
   return answer.passages
-    .map((p) => `[${p.rank}] “${marked(p, color)}”\n    ${dim(p.citation)}${p.url ? `\n    ${dim(p.url)}` : ''}`)
+    .map((p) => `[${p.rank}] “${marked(asShown(p), color)}”\n    ${dim(p.citation)}${p.url ? `\n    ${dim(p.url)}` : ''}`)
     .join('\n\n');
 }
 
