@@ -3,15 +3,13 @@
 // process has committed, so answers come from the state before an update or after it, never between.
 import fs from 'node:fs';
 import type { Config } from './config.js';
-import { composeAnswer, quote, type Answer, type QuotedPassage } from './answer/compose.js';
+import type { Answer, QuotedPassage } from './answer/compose.js';
 import { cleanQuestion, questionProblem, topicProblem } from './answer/question.js';
 import { chooseModel, loadEmbedder, missingFiles, presetFor, type Embedder, type ModelChoice } from './embed/model.js';
 import type { IndexProgress, IndexSummary, UpdateOptions } from './index/update.js';
 import type { PageOutcome, WebPage } from './index/pages.js';
 import { createFetcher, type Fetcher } from './fetch/client.js';
 import { sideTagger, type Tagger } from './ingest/entities.js';
-import { search } from './search/search.js';
-import { timelineOf } from './search/timeline.js';
 import type { DaySpan } from './text/dates.js';
 import { openStore } from './store/open.js';
 import { SHARED, type LibraryKey, type Scope, type Store } from './store/types.js';
@@ -114,6 +112,8 @@ export interface ReindexOptions extends Pick<OpenOptions, 'onStatus' | 'onProgre
 // The page parser and cleaners cost about half a second to load; a process that only answers (a second
 // bot process on a shared store, `ask`) starts that much sooner without them.
 const indexing = () => import('./index/update.js');
+// Likewise the search and the quoting: an indexer (`verbatim index`) never asks.
+const answering = () => Promise.all([import('./search/search.js'), import('./search/timeline.js'), import('./answer/compose.js')]);
 
 function updateOptions(engine: Engine, opts: ReindexOptions): UpdateOptions {
   return {
@@ -154,6 +154,7 @@ export async function openEngine(config: Config, opts: OpenOptions = {}): Promis
   // thread loads the model, code that is imported only now for that reason.
   // The indexing code (page parser, cleaners, tagger) evaluates while the model and the store load.
   if (opts.indexer || opts.update !== false) indexing().catch(() => {});
+  if (!opts.indexer) answering().catch(() => {});
   const choice = chooseModel(config.embeddingModel, { modelsDir: config.modelsDir, allowRemote: config.allowRemoteModels, hubUrl: config.modelHubUrl });
   choice.catch(() => {}); // awaited by openEmbedder, which reports a failure
   const storeReady = openStore(config, {
@@ -241,6 +242,7 @@ export async function timeline(engine: Engine, rawTopic: string, opts: Omit<AskO
   const problem = topicProblem(topic);
   if (problem) return { topic, entries: [], message: problem };
   await engine.store.refresh();
+  const [, { timelineOf }, { quote }] = await answering();
   const found = await timelineOf(engine.store, engine.embedder, opts.scope ?? [SHARED], topic, { within: opts.within });
   const entries = await quote(engine.store, found.result, found.entries);
   return entries.length ? { topic, entries } : { topic, entries, message: NO_TIMELINE };
@@ -251,6 +253,7 @@ export async function ask(engine: Engine, rawQuestion: string, opts: AskOptions 
   if (rejected) return rejected;
   const question = cleanQuestion(rawQuestion);
   await engine.store.refresh();
+  const [{ search }, , { composeAnswer }] = await answering();
   const result = await search(engine.store, engine.embedder, opts.scope ?? [SHARED], question, opts.k ?? engine.config.topK, { within: opts.within });
   return composeAnswer(engine.store, question, result, { all: opts.all });
 }
