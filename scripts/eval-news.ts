@@ -7,7 +7,7 @@
 // itself extracts, so page furniture around the article never counts as an answer). Also: of the quotes
 // after the first that an answer shows (those judged to bear on the question), how many hold an answer or
 // come from the answer's own page and name the question's subject (its names or its two rarest words).
-import { asShown } from '../src/answer/compose.js';
+import { asShown, contextPassages } from '../src/answer/compose.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseHTML } from 'linkedom';
@@ -78,7 +78,7 @@ for (const q of questions) {
   if (i === 0) top1++;
   if (i >= 0 && i < 3) top3++;
   for (const p of a.passages) {
-    for (const text of [p.text, ...[...(p.context?.before ?? []), ...(p.context?.after ?? [])].map((c) => c.text)]) {
+    for (const text of [p.text, ...contextPassages(p).map((c) => c.text)]) {
       quotes++;
       if (bodies.has(p.file) && !bodies.get(p.file)!.includes(letters(text))) furniture++;
     }

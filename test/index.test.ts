@@ -34,6 +34,19 @@ The workshop covered submarine rescue drills, which the officers said would cont
 
 const opts = (store: Store, corpusDir: string, embedder: Embedder): UpdateOptions => ({ store, corpusDir, maxFileBytes: 1e7, embedder });
 
+const UPGRADE_QUESTION = 'What did the US and Vietnam agree on dioxin?';
+
+/** The bundled corpus indexed into a new embedded store in its own folder (closed again), and UPGRADE_QUESTION's ranking there. */
+async function indexedSeed(prefix: string): Promise<{ dir: string; corpus: string; ranking: Awaited<ReturnType<typeof search>>['ranking'] }> {
+  const dir = tmp(prefix);
+  const corpus = seedCopy();
+  const store = await openSqliteStore({ dir });
+  await updateIndex(opts(store, corpus, base));
+  const { ranking } = await search(store, base, [SHARED], UPGRADE_QUESTION, 3);
+  await store.close();
+  return { dir, corpus, ranking };
+}
+
 async function expectConsistent(store: Store): Promise<void> {
   const report = await store.check();
   expect(report.lines.filter((l) => l.startsWith('FAIL'))).toEqual([]);
@@ -214,13 +227,9 @@ describe.skipIf(TEST_STORE !== 'sqlite')('the vector index is a cache of the dat
   });
 
   it("upgrades a database of the first schema: same vectors, same answers, nothing re-embedded", async () => {
-    const dir = tmp('verbatim-schema1-');
-    const corpus = seedCopy();
-    const q = 'What did the US and Vietnam agree on dioxin?';
-    let store = await openSqliteStore({ dir });
-    await updateIndex(opts(store, corpus, base));
-    const before = (await search(store, base, [SHARED], q, 3)).ranking.map((f) => [f.id, f.cosine]);
-    await store.close();
+    const { dir, corpus, ranking } = await indexedSeed('verbatim-schema1-');
+    const q = UPGRADE_QUESTION;
+    const before = ranking.map((f) => [f.id, f.cosine]);
     // Put it back as schema 1 kept it: vectors in a WITHOUT ROWID table keyed by model and hash, no
     // sentence spans stored with the passages, and nothing the keyword query reads besides FTS5's index.
     const db = new Database(path.join(dir, 'verbatim.db'));
@@ -231,7 +240,7 @@ describe.skipIf(TEST_STORE !== 'sqlite')('the vector index is a cache of the dat
     db.close();
 
     const messages: string[] = [];
-    store = await openSqliteStore({ dir, onStatus: (m) => messages.push(m) });
+    const store = await openSqliteStore({ dir, onStatus: (m) => messages.push(m) });
     expect(messages.join('\n')).toMatch(/upgraded the database from schema 1 to \d+/i);
     const e = counting(base);
     expect((await updateIndex(opts(store, corpus, e))).changed).toBe(false);
@@ -256,13 +265,9 @@ describe.skipIf(TEST_STORE !== 'sqlite')('the vector index is a cache of the dat
   });
 
   it('upgrades a store of float32 vectors to the compact layout: a quarter of the bytes, the same answers, nothing re-embedded', async () => {
-    const dir = tmp('verbatim-schema6-');
-    const corpus = seedCopy();
-    const q = 'What did the US and Vietnam agree on dioxin?';
-    let store = await openSqliteStore({ dir });
-    await updateIndex(opts(store, corpus, base));
-    const before = (await search(store, base, [SHARED], q, 3)).ranking.slice(0, 10).map((f) => [f.id, f.cosine] as const);
-    await store.close();
+    const { dir, corpus, ranking } = await indexedSeed('verbatim-schema6-');
+    const q = UPGRADE_QUESTION;
+    const before = ranking.slice(0, 10).map((f) => [f.id, f.cosine] as const);
     // Put it back as schema 6 kept it: float32 vectors, every passage's search text written out.
     const db = new Database(path.join(dir, 'verbatim.db'));
     const toFloat = (b: Buffer) => {
@@ -278,7 +283,7 @@ describe.skipIf(TEST_STORE !== 'sqlite')('the vector index is a cache of the dat
     db.close();
 
     const messages: string[] = [];
-    store = await openSqliteStore({ dir, onStatus: (m) => messages.push(m) });
+    const store = await openSqliteStore({ dir, onStatus: (m) => messages.push(m) });
     expect(messages.join('\n')).toMatch(/upgraded the database from schema 6/i);
     const e = counting(base);
     expect((await updateIndex(opts(store, corpus, e))).changed).toBe(false);

@@ -85,9 +85,14 @@ export function citation(p: Pick<QuotedPassage, 'title' | 'source' | 'date' | 'p
 
 const BETWEEN = '\n\n';
 
+/** The passages quoted with `p` as its context, in article order (none for most quotes). */
+export function contextPassages(p: Pick<QuotedPassage, 'context'>): ContextPassage[] {
+  return p.context ? [...p.context.before, ...p.context.after] : [];
+}
+
 /** The quote as it is shown: its context and itself in article order, one text, its marks moved along. */
 export function asShown(p: QuotedPassage): QuotedPassage {
-  if (!p.context || (!p.context.before.length && !p.context.after.length)) return p;
+  if (!p.context) return p;
   const before = p.context.before.map((c) => c.text + BETWEEN).join('');
   const after = p.context.after.map((c) => BETWEEN + c.text).join('');
   return { ...p, text: before + p.text + after, highlight: p.highlight.map((h) => ({ start: h.start + before.length, end: h.end + before.length })) };

@@ -3,6 +3,7 @@
 // answer (or after a restart) gets a polite note instead of an error.
 import { MessageFlags, type ButtonInteraction } from 'discord.js';
 import { ask } from '../engine.js';
+import { contextPassages } from '../answer/compose.js';
 import { turnPage } from '../commands/sources.js';
 import { turnPage as turnTimelinePage } from '../commands/timeline.js';
 import type { BotContext } from './context.js';
@@ -38,7 +39,7 @@ export async function onButton(interaction: ButtonInteraction, ctx: BotContext):
   }
   const answer = await ask(await ctx.engine, remembered.query, { k: Math.min(MAX_SOURCES, shown + MORE), scope: remembered.scope, all: true, within: remembered.within });
   // What was shown includes the first quote's context: those passages are not offered again.
-  const seen = new Set(remembered.shown.flatMap((p) => [p, ...(p.context?.before ?? []), ...(p.context?.after ?? [])].map((c) => `${p.library}/${p.file}:${c.start}`)));
+  const seen = new Set(remembered.shown.flatMap((p) => [p, ...contextPassages(p)].map((c) => `${p.library}/${p.file}:${c.start}`)));
   const next = answer.passages.filter((p) => !seen.has(`${p.library}/${p.file}:${p.start}`)).slice(0, MORE);
   if ((!answer.answered && !answer.tentative) || next.length === 0) {
     await interaction.reply({ ...textPayload('There are no more passages that match this question.'), flags: MessageFlags.Ephemeral });

@@ -140,7 +140,7 @@ const HELPER = `
     // The function's source may come from tsx, whose output names functions through this helper.
     globalThis.__name = (f) => f;
     const encodeBatch = (0, eval)('(' + init.encodeBatch + ')');
-    const ready = ort.InferenceSession.create(init.model, { intraOpNumThreads: 1, interOpNumThreads: 1, graphOptimizationLevel: 'all' });
+    const ready = ort.InferenceSession.create(init.model, init.session);
     // A first run of one token: it tells the width of the vectors, and the first real batch runs warm.
     const probe = { ids: Int32Array.of(0), lengths: Int32Array.of(1), spans: new Int32Array(0), spanCounts: Int32Array.of(0) };
     ready.then((s) => encodeBatch(ort, s, probe, init.cls)).then((v) => send({ ready: true, dims: v.length }), (e) => send({ failed: String((e && e.message) || e) }));
@@ -290,7 +290,7 @@ export async function loadEncoder(spec: EncoderSpec): Promise<Encoder> {
       };
       child.on('error', fail);
       child.on('exit', (code, signal) => fail(new Error(`the embedding process stopped (${signal ?? `exit ${code}`})${h.stderr ? `: ${h.stderr.trim().split('\n').pop()}` : ''}`)));
-      child.send({ ort: require.resolve('onnxruntime-node'), model: spec.model, cls, encodeBatch: encodeBatch.toString() });
+      child.send({ ort: require.resolve('onnxruntime-node'), model: spec.model, session: SESSION, cls, encodeBatch: encodeBatch.toString() });
     });
   }
   function startHelpers(count = wanted): Promise<Helper[]> {

@@ -5,7 +5,7 @@
 //
 // The tagger is the slowest part of reading an article (5–10 ms a passage, and 0.2 s to load), so an
 // update tags on a side thread (side-thread.ts) while this thread reads the next files and the embedding
-// helpers run: it loads there as the update starts, instead of delaying it.
+// helpers run: it loads there from the first file the update reads, instead of delaying it.
 import { createRequire } from 'node:module';
 import type { EntityKind, EntityTags } from '../store/types.js';
 import { sideThread, type SideThread } from '../side-thread.js';
@@ -13,25 +13,25 @@ import { DATE, MONEY, NUMBER, PERCENT } from '../text/quantities.js';
 
 type Nlp = typeof import('compromise').default;
 
-const PATTERNS: [EntityKind, string, string][] = [
-  ['date', DATE, 'gi'],
-  ['money', MONEY, 'giu'],
-  ['percent', PERCENT, 'gi'],
-  ['number', NUMBER, 'gi'],
+// RegExps cross to the side thread as they are (structured clone); `match` with /g keeps no state.
+const PATTERNS: [EntityKind, RegExp][] = [
+  ['date', new RegExp(DATE, 'gi')],
+  ['money', new RegExp(MONEY, 'giu')],
+  ['percent', new RegExp(PERCENT, 'gi')],
+  ['number', new RegExp(NUMBER, 'gi')],
 ];
 
 /**
  * The entity kinds each text holds, with how many of each. Self-contained (no imports, no closures):
  * its source is also what the side thread runs.
  */
-export function tagTexts(nlp: Nlp, patterns: [EntityKind, string, string][], texts: string[]): EntityTags[] {
-  const res = patterns.map(([kind, source, flags]) => [kind, new RegExp(source, flags)] as const);
+export function tagTexts(nlp: Nlp, patterns: [EntityKind, RegExp][], texts: string[]): EntityTags[] {
   return texts.map((text) => {
     const tags: EntityTags = {};
     const count = (kind: EntityKind, n: number) => {
       if (n > 0) tags[kind] = (tags[kind] ?? 0) + n;
     };
-    for (const [kind, re] of res) count(kind, text.match(re)?.length ?? 0);
+    for (const [kind, re] of patterns) count(kind, text.match(re)?.length ?? 0);
     const doc = nlp(text);
     count('person', doc.people().length);
     count('org', doc.organizations().length);
