@@ -147,7 +147,7 @@ async function rebuildReason(store: Store, settings: IndexSettings): Promise<str
 }
 
 /** Reads a library's articles from its origin and decides what to add, replace, remove or touch. */
-async function plan(opts: UpdateOptions, library: LibraryKey, known: Map<string, ArticleRecord>, summary: IndexSummary, changes: ChangeSet, prepared: Prepared[], maxTokens: number, willPrepare: () => void): Promise<void> {
+async function plan(opts: UpdateOptions, library: LibraryKey, known: Map<string, ArticleRecord>, summary: IndexSummary, changes: ChangeSet, prepared: Prepared[], maxTokens: number): Promise<void> {
   const origin = originOf(library, opts.corpusDir);
   const { store } = opts;
   if (origin.kind === 'folder') {
@@ -161,7 +161,6 @@ async function plan(opts: UpdateOptions, library: LibraryKey, known: Map<string,
       opts.onProgress?.({ phase: 'scan', done: scanned++, total: files.length });
       const rec = known.get(f.file) ?? null;
       if (rec && rec.size === f.size && rec.mtimeMs === f.mtimeMs) continue;
-      willPrepare();
       const outcome = await readSource(origin.dir, f.file, opts.maxFileBytes);
       if (!outcome.ok) {
         summary.skipped.push({ file: outcome.file, reason: outcome.reason + (rec ? ' (the previously indexed version is kept)' : '') });
@@ -193,7 +192,6 @@ async function plan(opts: UpdateOptions, library: LibraryKey, known: Map<string,
   // their uploads (after a model or chunker change).
   for (const rec of known.values()) {
     if (opts.signal?.aborted) throw new AbortedError();
-    willPrepare();
     const bytes = await store.source(rec.id);
     const outcome: ReadOutcome = bytes ? sourceFromBytes(rec.file, bytes) : { ok: false, file: rec.file, reason: 'its upload is missing from the store' };
     const made = outcome.ok ? prepareArticle(outcome, library, maxTokens, rec, true) : outcome.reason;
@@ -228,17 +226,18 @@ async function tagPrepared(tagger: Tagger, prepared: Prepared[]): Promise<void> 
 
 /**
  * Tags and embeds the prepared articles (the tagger on a side thread, the model in its helpers, at the
- * same time) and commits. `started`: a tagger started earlier, so that it loaded during the reading.
+ * same time) and commits. The tagger starts only now, with the passages ready: started while the articles
+ * were read, its load took a core from the reading and the embedding helper's start, which come first.
  */
-export async function finish(opts: UpdateOptions, summary: IndexSummary, changes: ChangeSet, prepared: Prepared[], scope: LibraryKey[], t0: number, started?: TaggerUse): Promise<IndexSummary> {
-  const use = started ?? (prepared.length ? useTagger(opts) : undefined);
+export async function finish(opts: UpdateOptions, summary: IndexSummary, changes: ChangeSet, prepared: Prepared[], scope: LibraryKey[], t0: number): Promise<IndexSummary> {
+  const use = prepared.length ? useTagger(opts) : undefined;
   try {
     const tagging = use ? tagPrepared(use.tagger, prepared) : Promise.resolve();
     tagging.catch(() => {}); // awaited below, after the embedding it runs beside
     await embedMissing(opts, prepared, summary);
     await tagging;
   } finally {
-    if (!started) await use?.done();
+    await use?.done();
   }
   for (const { replaces } of prepared) if (replaces) (changes.removeArticles ??= []).push(replaces.id);
   changes.addArticles = prepared.map((p) => p.article);
@@ -289,28 +288,21 @@ export async function updateIndex(opts: UpdateOptions, libraries: LibraryKey[] =
     const existing = new Set((await store.libraries()).map((l) => l.key));
     for (const lib of targets) if (!existing.has(lib)) changes.libraries.push({ key: lib });
     const prepared: Prepared[] = [];
-    // Started at the first file to read, so that the tagger loads on its thread while this one cleans.
-    const tagging: { use?: TaggerUse } = {};
-    const startTagger = () => void (tagging.use ??= useTagger(opts));
-    try {
-      for (const lib of targets) {
-        const known = summary.rebuilt ? new Map<string, ArticleRecord>() : new Map((await store.articles([lib])).map((a) => [a.file, a]));
-        if (summary.rebuilt && originOf(lib, opts.corpusDir).kind === 'stored') {
-          // A reset drops the records; the uploads are read first so they can be re-made.
-          for (const a of await store.articles([lib])) known.set(a.file, a);
-        }
-        await plan(opts, lib, known, summary, changes, prepared, settings.maxTokens, startTagger);
+    for (const lib of targets) {
+      const known = summary.rebuilt ? new Map<string, ArticleRecord>() : new Map((await store.articles([lib])).map((a) => [a.file, a]));
+      if (summary.rebuilt && originOf(lib, opts.corpusDir).kind === 'stored') {
+        // A reset drops the records; the uploads are read first so they can be re-made.
+        for (const a of await store.articles([lib])) known.set(a.file, a);
       }
-      // After a reset the old records are gone: nothing to replace or remove.
-      if (summary.rebuilt) {
-        for (const p of prepared) p.replaces = null;
-        changes.removeArticles = [];
-        changes.touchArticles = [];
-      }
-      return await finish(opts, summary, changes, prepared, targets, t0, tagging.use);
-    } finally {
-      await tagging.use?.done();
+      await plan(opts, lib, known, summary, changes, prepared, settings.maxTokens);
     }
+    // After a reset the old records are gone: nothing to replace or remove.
+    if (summary.rebuilt) {
+      for (const p of prepared) p.replaces = null;
+      changes.removeArticles = [];
+      changes.touchArticles = [];
+    }
+    return await finish(opts, summary, changes, prepared, targets, t0);
   });
 }
 

@@ -4,8 +4,8 @@
 // kind of answer the question wants?" without parsing text at question time.
 //
 // The tagger is the slowest part of reading an article (5–10 ms a passage, and 0.2 s to load), so an
-// update tags on a side thread (side-thread.ts) while this thread reads the next files and the embedding
-// helpers run: it loads there from the first file the update reads, instead of delaying it.
+// update tags on a side thread (side-thread.ts) while the embedding helpers run: it loads there once the
+// articles are read, beside the embedding, instead of delaying either.
 import { createRequire } from 'node:module';
 import type { EntityKind, EntityTags } from '../store/types.js';
 import { sideThread, type SideThread } from '../side-thread.js';

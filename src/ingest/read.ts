@@ -2,7 +2,7 @@
 // either becomes text or is skipped with its name and a reason; nothing here throws for a bad file.
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import matter from 'gray-matter';
+import { createRequire } from 'node:module';
 import { extractPage } from './html.js';
 import { findDate } from './clean.js';
 import { isoDate, parseDateText } from '../text/dates.js';
@@ -137,11 +137,16 @@ function isoFrom(value: unknown): string | undefined {
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v.trim() ? v.trim() : undefined);
 
+type Matter = typeof import('gray-matter');
+let matterLoaded: Matter | null = null;
+// The front-matter parser (and the YAML parser under it) is loaded for the first Markdown file only.
+const matter = (): Matter => (matterLoaded ??= createRequire(import.meta.url)('gray-matter') as Matter);
+
 function fromMarkdown(file: string, text: string): SourceText {
   const warnings: string[] = [];
-  let parsed: matter.GrayMatterFile<string>;
+  let parsed: ReturnType<Matter>;
   try {
-    parsed = matter(text);
+    parsed = matter()(text);
   } catch (err) {
     warnings.push(`front matter ignored: ${(err as Error).message.split('\n')[0]}`);
     return { file, format: 'md', text, bodyStart: 0, meta: {}, warnings };

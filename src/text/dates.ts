@@ -6,8 +6,11 @@ import { createRequire } from 'node:module';
 
 // English only: the package's root also loads nine other languages' parsers (0.13 s against 0.03 s at every
 // start); its `parse` is the same English casual parser. Required, as the test runner does not resolve
-// the package's pattern exports for an import.
-const chrono = createRequire(import.meta.url)('chrono-node/en') as typeof import('chrono-node/en');
+// the package's pattern exports for an import. Loaded at the first date read: an indexer reading articles
+// without front matter never needs it.
+type Chrono = typeof import('chrono-node/en');
+let loaded: Chrono | null = null;
+const chrono = (): Chrono => (loaded ??= createRequire(import.meta.url)('chrono-node/en') as Chrono);
 
 export const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
 /** A month's name or abbreviation (one capture group). */
@@ -73,7 +76,7 @@ export function formatDate(iso: string | null | undefined): string | null {
 
 /** A date the way a person or a page writes it ("4 June 2012", "Nov. 20, 2019", "2019-11-20"), read by chrono. */
 export function parseDateText(text: string, ref?: Date): string | null {
-  const r = chrono.parse(text, ref ?? new Date(Date.UTC(2000, 0, 1)))[0];
+  const r = chrono().parse(text, ref ?? new Date(Date.UTC(2000, 0, 1)))[0];
   if (!r) return null;
   const s = r.start;
   if (!s.isCertain('month') && !s.isCertain('year')) return null;
@@ -110,7 +113,7 @@ export function mentionedDates(text: string, ref?: string | null): Mention[] {
   const refYear = yearOf(ref);
   // Full dates and months of a year, with chrono (it reads most ways of writing them).
   if (/\b(?:18|19|20|21)\d\d\b/.test(text)) {
-    for (const r of chrono.parse(text, ref && spanOf(ref) ? new Date(spanOf(ref)!.from * 86_400_000) : undefined)) {
+    for (const r of chrono().parse(text, ref && spanOf(ref) ? new Date(spanOf(ref)!.from * 86_400_000) : undefined)) {
       const s = r.start;
       if (!s.isCertain('year') || !s.isCertain('month')) continue;
       const iso = isoDate(s.get('year')!, s.get('month')!, s.isCertain('day') ? s.get('day')! : null);

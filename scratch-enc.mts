@@ -1,0 +1,17 @@
+import fs from 'node:fs';
+import { loadEncoder } from './src/embed/encoder.ts';
+const dir = 'models/verbatim/all-MiniLM-L6-v2-int8';
+const sq = JSON.parse(fs.readFileSync('/work/shared/eval/squad/dev-v2.0-3articles.json', 'utf8'));
+const ps: string[] = sq.data.flatMap((d: any) => d.paragraphs.map((p: any) => p.context)).slice(60, 83);
+const t0 = performance.now();
+const enc = await loadEncoder({ dir, model: dir + '/onnx/model_quantized.onnx', maxTokens: 256, pooling: 'mean', passagesOnly: true, threads: Number(process.argv[2] ?? 2) });
+const t1 = performance.now();
+await new Promise((r) => setTimeout(r, 700));
+const tw = performance.now(); await enc.embed(['warm']); const tw2 = performance.now(); console.log('one short', (tw2-tw).toFixed(0));
+const t2 = performance.now();
+await enc.embed(ps);
+const t3 = performance.now();
+await enc.embed(ps);
+const t4 = performance.now();
+console.log(`load ${(t1 - t0).toFixed(0)} first embed (after 700ms idle) ${(t3 - t2).toFixed(0)} second ${(t4 - t3).toFixed(0)}`);
+await enc.close();
