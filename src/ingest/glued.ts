@@ -50,19 +50,20 @@ function loadLemmas(): string {
   return text;
 }
 
-/** Whether `w` is a line of the sorted list (lemmas are [a-z]+, so code-unit order is the list's order). */
+const looked = new Map<string, boolean>();
+
+/** Whether `w` is a line of the sorted list, remembered: words recur within an article. */
 function listed(list: string, w: string): boolean {
   const seen = looked.get(w);
   if (seen !== undefined) return seen;
-  const found = search(list, w);
-  if (looked.size >= 50_000) looked.clear(); // a bound for a long-running bot; words recur within an article
+  const found = inList(list, w);
+  if (looked.size >= 50_000) looked.clear(); // a bound for a long-running bot
   looked.set(w, found);
   return found;
 }
 
-const looked = new Map<string, boolean>();
-
-function search(list: string, w: string): boolean {
+/** Binary search by lines (lemmas are [a-z]+, so code-unit order is the list's order). */
+function inList(list: string, w: string): boolean {
   let lo = 0;
   let hi = list.length - 1; // the final newline
   while (lo < hi) {

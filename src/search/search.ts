@@ -137,8 +137,9 @@ export async function search(store: Store, embedder: Embedder, scope: Scope, que
   const m = opts.models ?? models(embedder.modelId);
   const depth = opts.rerankDepth ?? RERANK_DEPTH;
   // The passages an article named by the question brought (retrieve.ts) are judged wherever fusion put them.
-  const head = [...ranking.slice(0, depth), ...ranking.slice(depth).filter((f) => retrieved.siblings.has(f.id))];
-  ranking = [...head, ...ranking.slice(depth).filter((f) => !retrieved.siblings.has(f.id))];
+  const beyond = ranking.slice(depth);
+  const head = [...ranking.slice(0, depth), ...beyond.filter((f) => retrieved.siblings.has(f.id))];
+  ranking = [...head, ...beyond.filter((f) => !retrieved.siblings.has(f.id))];
   // The question without its names ("How much debt does Vostrel Holdings carry?" → "How much debt does
   // carry?"): which sentence speaks of what is asked, whoever it is about. Invented or rare names weigh
   // heavily in a sentence vector, so that the sentence naming the subject looks near whatever is asked.
@@ -188,38 +189,34 @@ export async function search(store: Store, embedder: Embedder, scope: Scope, que
   // first, each group in the reranker's order. After the decision to answer, which this does not move.
   // Measured on reworded questions about invented articles, three seeds: first quote +7 to +12 of 240,
   // shown +7 to +10, 5–7% fewer characters; news, reworded news, SQuAD and plain questions unchanged.
+  const named = namesIn(q, articleTerms);
+  // Puts the ranking in `order` (each of its indexes once), and the re-ranked head's scores and features.
+  const reorder = (order: readonly number[]) => {
+    const headOrder = order.filter((i) => i < scores.length);
+    const [r0, s0, f0] = [ranking, scores, feats.slice()];
+    ranking = order.map((i) => r0[i]);
+    scores = headOrder.map((i) => s0[i]);
+    feats.splice(0, feats.length, ...headOrder.map((i) => f0[i]));
+  };
   if (scores.length) {
-    const named = namesIn(q, articleTerms);
-    const n = scores.length;
-    const idx = [...Array(n).keys()];
-    const order = [...idx.filter((i) => named(ranking[i])), ...idx.filter((i) => !named(ranking[i]))];
-    if (order.some((v, i) => v !== i)) {
-      const head0 = ranking.slice(0, n);
-      const [s0, f0] = [scores, feats.slice()];
-      ranking = [...order.map((i) => head0[i]), ...ranking.slice(n)];
-      scores = order.map((i) => s0[i]);
-      feats.splice(0, feats.length, ...order.map((i) => f0[i]));
-    }
+    const idx = [...ranking.keys()];
+    const inHead = idx.slice(0, scores.length);
+    reorder([...inHead.filter((i) => named(ranking[i])), ...inHead.filter((i) => !named(ranking[i])), ...idx.slice(scores.length)]);
   }
   // Time decides among the passages that answer about as well as the best; whether the question can be
   // answered at all was decided above, on the ranking by meaning.
   if (time && scores.length) {
     const headNow = ranking.slice(0, scores.length);
-    const about = namesIn(q, articleTerms);
     let times = headNow.map((f) => passageTime(f, articles.get(f.passage.articleId)));
     if (time.kind === 'latest' || time.kind === 'earliest') {
-      const undated = [...new Set(relevantOf(headNow, undefined, about).filter((i) => !times[i].article).map((i) => headNow[i]))];
+      const undated = [...new Set(relevantOf(headNow, undefined, named).filter((i) => !times[i].article).map((i) => headNow[i]))];
       const mentions = await articleMentions(store, undated, articles);
       times = headNow.map((f, i) => (times[i].article ? times[i] : passageTime(f, articles.get(f.passage.articleId), mentions.get(f.passage.articleId))));
     }
-    const r = orderInTime(ranking, times, time, about);
+    const r = orderInTime(ranking, times, time, named);
     const moved = ranking[r.order[0]].passage.articleId !== ranking[0].passage.articleId;
     if (moved && (time.kind === 'latest' || time.kind === 'earliest')) leadByDetail(r.order, ranking, detailCosines ?? sentenceCosines);
-    const headOrder = r.order.filter((i) => i < scores.length);
-    ranking = r.order.map((i) => ranking[i]);
-    const [s0, f0] = [scores, feats.slice()];
-    scores = headOrder.map((i) => s0[i]);
-    feats.splice(0, feats.length, ...headOrder.map((i) => f0[i]));
+    reorder(r.order);
     if (!r.covered && (answered || tentative)) {
       answered = false;
       tentative = true;
@@ -268,7 +265,6 @@ function leadByDetail(order: number[], ranking: readonly Fused[], detail: Readon
   const lead = order.slice(0, n).sort((a, b) => near(b) - near(a) || a - b);
   order.splice(0, n, ...lead);
 }
-
 
 /**
  * Whether a passage's article names what the question names: the rarest word of each telling name, which
