@@ -13,7 +13,9 @@ const cache = path.join(root, 'node_modules', '.cache', 'verbatim');
 // transformers.js's tokenizers, which the encoder uses, import the browser's onnxruntime beside Node's and
 // choose Node's at run time: bundled with the browser's left out, they load in 30 ms instead of 120.
 const require = createRequire(import.meta.url);
-const INLINE = new Set(['commander', 'zod', 'dotenv', 'cli-progress', 'write-file-atomic', 'proper-lockfile', 'ipaddr.js', 'robots-parser', 'stemmer', 'stopword', '@huggingface/jinja']);
+// Not write-file-atomic: it reads its own __filename, which a CommonJS module has and an ES module bundle
+// does not (saving the vector index cache failed with "__filename is not defined").
+const INLINE = new Set(['commander', 'zod', 'dotenv', 'cli-progress', 'proper-lockfile', 'ipaddr.js', 'robots-parser', 'stemmer', 'stopword', '@huggingface/jinja']);
 const packageOf = (specifier) => specifier.split('/').slice(0, specifier.startsWith('@') ? 2 : 1).join('/');
 // An inlined package's own imports are bundled too: resolved at run time from the bundle's folder instead,
 // they could find another version than the one the package was installed with.
