@@ -9,7 +9,6 @@ import { chooseModel, loadEmbedder, missingFiles, presetFor, type Embedder, type
 import type { IndexProgress, IndexSummary, UpdateOptions } from './index/update.js';
 import type { PageOutcome, WebPage } from './index/pages.js';
 import { createFetcher, type Fetcher } from './fetch/client.js';
-import { sideTagger, type Tagger } from './ingest/entities.js';
 import type { DaySpan } from './text/dates.js';
 import { openStore } from './store/open.js';
 import { SHARED, type LibraryKey, type Scope, type Store } from './store/types.js';
@@ -18,8 +17,6 @@ export interface Engine {
   config: Config;
   embedder: Embedder;
   store: Store;
-  /** Tags the entities of passages being indexed (ingest/entities.ts), on a side thread started on first use. */
-  tagger?: Tagger;
   /** Fetches pages and feeds safely (fetch/client.ts); made on first use. */
   web?: Fetcher;
 }
@@ -125,7 +122,6 @@ function updateOptions(engine: Engine, opts: ReindexOptions): UpdateOptions {
     onLockWait: () => opts.onStatus?.('Another indexer is running; waiting for it to finish…'),
     lockWaitMs: opts.lockWaitMs,
     signal: opts.signal,
-    tagger: () => (engine.tagger ??= sideTagger()),
   };
 }
 
@@ -152,7 +148,7 @@ export async function deleteArticle(engine: Engine, library: LibraryKey, file: s
 export async function openEngine(config: Config, opts: OpenOptions = {}): Promise<Engine> {
   // The store's saved vector index is read on a worker thread (seconds at a million passages) while this
   // thread loads the model, code that is imported only now for that reason.
-  // The indexing code (page parser, cleaners, tagger) evaluates while the model and the store load.
+  // The indexing code (page parser, cleaners) evaluates while the model and the store load.
   if (opts.indexer || opts.update !== false) indexing().catch(() => {});
   if (!opts.indexer) answering().catch(() => {});
   const choice = chooseModel(config.embeddingModel, { modelsDir: config.modelsDir, allowRemote: config.allowRemoteModels, hubUrl: config.modelHubUrl });
@@ -204,7 +200,6 @@ export async function openEngine(config: Config, opts: OpenOptions = {}): Promis
 
 export async function closeEngine(engine: Engine): Promise<void> {
   await engine.web?.close().catch(() => {});
-  await engine.tagger?.close();
   await engine.embedder.close();
   await engine.store.close();
 }

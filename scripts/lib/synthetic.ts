@@ -60,8 +60,7 @@ export function synthetic(vocabFile: string, dims: number, seed = 99): Synthetic
       const vectors = new Map<string, VectorRecord>();
       for (let j = a; j < a + batch && j * per < n; j++) {
         const art = article(j, Math.min(per, n - j * per), `s${n}`);
-        // Entity tags are skipped for synthetic text: they cost time and mean nothing there.
-        const na = toNewArticle(art, library, { hash: art.file, size: 1200, mtimeMs: 0 }, { tags: false });
+        const na = toNewArticle(art, library, { hash: art.file, size: 1200, mtimeMs: 0 });
         for (const p of na.passages) vectors.set(p.hash, { vector: vector(), sentences: p.sentences.map(() => vector()) });
         made.push(na);
       }

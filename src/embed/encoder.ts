@@ -297,9 +297,10 @@ export async function loadEncoder(spec: EncoderSpec): Promise<Encoder> {
     while (pool.length < count) pool.push(spawnHelper());
     return Promise.all(pool).then((hs) => hs.filter((h): h is Helper => h !== null && h.alive));
   }
-  // An indexer's helpers load the graph on the other cores while this thread reads and cleans articles.
-  // One: the tagger (ingest/entities.ts) has the other core meanwhile; more start for a large batch.
-  const early = spec.passagesOnly && wanted > 0 ? startHelpers(1) : null;
+  // An indexer's helpers load the graph while this thread reads and cleans articles, all of them: even a
+  // 20-passage article is embedded sooner by one per core (0.92 s against 1.03 s for a `verbatim index`
+  // adding one at a million passages, median of 10 runs each, interleaved).
+  const early = spec.passagesOnly && wanted > 0 ? startHelpers() : null;
   early?.catch(() => {});
 
   let sessionReady: Promise<Ort.InferenceSession> | null = null;

@@ -6,7 +6,7 @@
 // A model or chunker change rebuilds every library (vectors are still reused where the text is unchanged).
 import { buildArticle, CHUNKER_VERSION } from '../ingest/article.js';
 import { listCorpus, readSource, sourceFromBytes, type ReadOutcome, type Skipped } from '../ingest/read.js';
-import { entityTags, sideTagger, type Tagger } from '../ingest/entities.js';
+import { entityTags } from '../ingest/entities.js';
 import type { Article } from '../ingest/types.js';
 import type { Embedder } from '../embed/model.js';
 import { analyze } from '../text/terms.js';
@@ -49,8 +49,6 @@ export interface UpdateOptions {
   lockWaitMs?: number;
   /** Stops before the commit (nothing changes; vectors computed so far are kept for next time). */
   signal?: AbortSignal;
-  /** The entity tagger to use, started on the first call and kept by the caller; else each update starts its own. */
-  tagger?: () => Tagger;
 }
 
 /** Fewer words than this after cleaning is a page without an article (a menu, a stub). */
@@ -86,11 +84,8 @@ export interface Prepared {
   replaces: ArticleRecord | null;
 }
 
-/**
- * An article as the store keeps it: each passage hashed, analysed and tagged. `tags: false` leaves the
- * entity tags empty: an update fills them on a side thread before it commits (see finish).
- */
-export function toNewArticle(built: Article, library: LibraryKey, file: { hash: string; size: number; mtimeMs: number; upload?: Buffer }, opts: { tags?: boolean } = {}): NewArticle {
+/** An article as the store keeps it: each passage hashed, analysed and tagged. */
+export function toNewArticle(built: Article, library: LibraryKey, file: { hash: string; size: number; mtimeMs: number; upload?: Buffer }): NewArticle {
   const { passages, docId: _d, ...meta } = built;
   return {
     ...meta,
@@ -99,7 +94,7 @@ export function toNewArticle(built: Article, library: LibraryKey, file: { hash: 
     size: file.size,
     mtimeMs: file.mtimeMs,
     titleTerms: [...new Set(analyze(built.title))],
-    passages: passages.map((p) => ({ ...p, hash: sha256(p.searchText), terms: analyze(p.searchText), tags: opts.tags === false ? {} : entityTags(p.text), sentences: sentenceSpans(p.text) })),
+    passages: passages.map((p) => ({ ...p, hash: sha256(p.searchText), terms: analyze(p.searchText), tags: entityTags(p.text), sentences: sentenceSpans(p.text) })),
     ...(file.upload ? { upload: file.upload } : {}),
   };
 }
@@ -108,7 +103,7 @@ export function toNewArticle(built: Article, library: LibraryKey, file: { hash: 
 export function prepareArticle(outcome: Extract<ReadOutcome, { ok: true }>, library: LibraryKey, maxTokens: number, stat: { size: number; mtimeMs: number }, keepUpload: boolean): { article: NewArticle; built: Article } | string {
   const built = buildArticle(outcome.source, maxTokens);
   if (built.passages.reduce((n, p) => n + wordCount(p.text), 0) < MIN_ARTICLE_WORDS) return 'no article text left after cleaning';
-  const article = toNewArticle(built, library, { hash: sha256(outcome.bytes), size: stat.size, mtimeMs: stat.mtimeMs, upload: keepUpload ? outcome.bytes : undefined }, { tags: false });
+  const article = toNewArticle(built, library, { hash: sha256(outcome.bytes), size: stat.size, mtimeMs: stat.mtimeMs, upload: keepUpload ? outcome.bytes : undefined });
   return { article, built };
 }
 
@@ -204,41 +199,9 @@ async function plan(opts: UpdateOptions, library: LibraryKey, known: Map<string,
   }
 }
 
-interface TaggerUse {
-  tagger: Tagger;
-  /** Closes the tagger if this update started it. */
-  done(): Promise<void>;
-}
-
-/** The caller's tagger, which it keeps, or one of this update's own. */
-function useTagger(opts: UpdateOptions): TaggerUse {
-  if (opts.tagger) return { tagger: opts.tagger(), done: async () => {} };
-  const own = sideTagger();
-  return { tagger: own, done: () => own.close() };
-}
-
-/** Fills the entity tags of the prepared articles' passages (left empty by prepareArticle). */
-async function tagPrepared(tagger: Tagger, prepared: Prepared[]): Promise<void> {
-  const passages = prepared.flatMap((p) => p.article.passages);
-  const tags = await tagger.tag(passages.map((p) => p.text));
-  passages.forEach((p, i) => (p.tags = tags[i]));
-}
-
-/**
- * Tags and embeds the prepared articles (the tagger on a side thread, the model in its helpers, at the
- * same time) and commits. The tagger starts only now, with the passages ready: started while the articles
- * were read, its load took a core from the reading and the embedding helper's start, which come first.
- */
+/** Embeds the prepared articles and commits. */
 export async function finish(opts: UpdateOptions, summary: IndexSummary, changes: ChangeSet, prepared: Prepared[], scope: LibraryKey[], t0: number): Promise<IndexSummary> {
-  const use = prepared.length ? useTagger(opts) : undefined;
-  try {
-    const tagging = use ? tagPrepared(use.tagger, prepared) : Promise.resolve();
-    tagging.catch(() => {}); // awaited below, after the embedding it runs beside
-    await embedMissing(opts, prepared, summary);
-    await tagging;
-  } finally {
-    await use?.done();
-  }
+  await embedMissing(opts, prepared, summary);
   for (const { replaces } of prepared) if (replaces) (changes.removeArticles ??= []).push(replaces.id);
   changes.addArticles = prepared.map((p) => p.article);
   summary.changed =

@@ -1,19 +1,19 @@
-// What kinds of things a passage names: people, organisations, places and other proper names (compromise,
-// a maintained English NLP library), dates, numbers, sums of money and percentages (patterns). Counted
-// once when a passage is indexed and stored with it, so that ranking can ask "does this passage hold the
-// kind of answer the question wants?" without parsing text at question time.
+// What kinds of answer a passage holds: proper names (capitals), dates, numbers, sums of money and
+// percentages (patterns). Counted once when a passage is indexed and stored with it, so that ranking can
+// ask "does this passage hold the kind of answer the question wants?" (search/answer-type.ts tagsHold)
+// without reading the text again at question time.
 //
-// The tagger is the slowest part of reading an article (5–10 ms a passage, and 0.2 s to load), so an
-// update tags on a side thread (side-thread.ts) while the embedding helpers run: it loads there once the
-// articles are read, beside the embedding, instead of delaying either.
-import { createRequire } from 'node:module';
+// Names come from capitals, as a question's do (search/names.ts). compromise's tagger counted people,
+// organisations and places apart, but ranking only ever asks whether a passage holds any of them or any
+// proper name. Asked that, the two differ in 2 of 246 passages of the bundled and SQuAD articles (words
+// compromise took for organisations: "T(n)", "quicksort") and in 62 of 1,704 passages of the 91 marked
+// news bodies (eval/extraction), most of them one short paragraph opening with its only name ("Israeli
+// courts…") or compromise's mistakes ("Q: …"). The tagger cost every indexing process 0.45 s of CPU
+// (0.2 s to load, 7–12 ms a passage) against 0.06 ms a passage here. Passages stored by it keep their
+// counts: tagsHold reads them the same way.
 import type { EntityKind, EntityTags } from '../store/types.js';
-import { sideThread, type SideThread } from '../side-thread.js';
 import { DATE, MONEY, NUMBER, PERCENT } from '../text/quantities.js';
 
-type Nlp = typeof import('compromise').default;
-
-// RegExps cross to the side thread as they are (structured clone); `match` with /g keeps no state.
 const PATTERNS: [EntityKind, RegExp][] = [
   ['date', new RegExp(DATE, 'gi')],
   ['money', new RegExp(MONEY, 'giu')],
@@ -21,60 +21,46 @@ const PATTERNS: [EntityKind, RegExp][] = [
   ['number', new RegExp(NUMBER, 'gi')],
 ];
 
-/**
- * The entity kinds each text holds, with how many of each. Self-contained (no imports, no closures):
- * its source is also what the side thread runs.
- */
-export function tagTexts(nlp: Nlp, patterns: [EntityKind, RegExp][], texts: string[]): EntityTags[] {
-  return texts.map((text) => {
-    const tags: EntityTags = {};
-    const count = (kind: EntityKind, n: number) => {
-      if (n > 0) tags[kind] = (tags[kind] ?? 0) + n;
-    };
-    for (const [kind, re] of patterns) count(kind, text.match(re)?.length ?? 0);
-    const doc = nlp(text);
-    count('person', doc.people().length);
-    count('org', doc.organizations().length);
-    count('place', doc.places().length);
-    count('name', doc.match('#ProperNoun+').length + (text.match(/\b[A-Z]{2,}\b/g)?.length ?? 0));
-    return tags;
-  });
-}
+/** Capitalised without being names: the days and the months (dates, counted as such). */
+const COMMON = new Set('monday tuesday wednesday thursday friday saturday sunday january february march april may june july august september october november december'.split(' '));
 
-// compromise's CommonJS build: one file, loaded in half the time of its ES module sources (0.2 s against
-// 0.35 s); the same version and tagger.
-let here: Nlp | null = null;
-const compromiseHere = (): Nlp => (here ??= createRequire(import.meta.url)('compromise') as Nlp);
+/**
+ * Proper names: a run of capitalised words inside a sentence; one that opens a sentence only if it goes on
+ * past its first word ("Leon Panetta said…": the first word of a sentence is capitalised anyway, and a
+ * closing quote or bracket may stand after the full stop before it); an acronym ("NATO", "U.S.").
+ */
+const WORD = "\\p{Lu}[\\p{L}'’-]+";
+const NAME = new RegExp(
+  [
+    `(?<![.!?:]["“”'‘’)\\]]*\\s+)(?<=\\S\\s+)${WORD}(?:\\s+${WORD})*`, // inside a sentence
+    `(?:^|(?<=[.!?:]["“”'‘’)\\]]*\\s+))${WORD}(?:\\s+(?:\\p{Lu}\\.|${WORD}))+`, // opening it, if more capitals follow
+    '\\b\\p{Lu}{2,}\\b',
+    '(?:\\b\\p{Lu}\\.){2,}',
+  ].join('|'),
+  'gu',
+);
+
+const OPENING = /(?:^|[.!?:]["“”'‘’)\]]*\s+)$/u;
+const ACRONYM = /^(?:\p{Lu}{2,}|(?:\p{Lu}\.){2,})$/u;
+
+function names(text: string): number {
+  let n = 0;
+  for (const m of text.matchAll(NAME)) {
+    const opens = OPENING.test(text.slice(Math.max(0, m.index - 8), m.index));
+    // The sentence's first word is no name of itself ("In March…"), unless it is an acronym.
+    const words = m[0].split(/\s+/).filter((w, k) => !(opens && k === 0 && !ACRONYM.test(w)) && !COMMON.has(w.toLowerCase()));
+    if (words.length) n++;
+  }
+  return n;
+}
 
 /** The entity kinds `text` holds, with how many of each. */
 export function entityTags(text: string): EntityTags {
-  return tagTexts(compromiseHere(), PATTERNS, [text])[0];
-}
-
-export interface Tagger {
-  tag(texts: string[]): Promise<EntityTags[]>;
-  close(): Promise<void>;
-}
-
-/** A batch of this many passages keeps a question's keyword query (same side thread) from waiting long. */
-const BATCH = 8;
-
-/** Tags on a side thread, started now so that the tagger loads while the caller does other work. */
-export function sideTagger(): Tagger {
-  const body = `
-    const nlp = require(data.compromise);
-    globalThis.__name = (f) => f; // the function's source may come from tsx, which names functions through this
-    const tagTexts = (0, eval)('(' + data.tagTexts + ')');
-    nlp('warm up the tagger with Hanoi on 4 June 2012');
-    return (texts) => tagTexts(nlp, data.patterns, texts);`;
-  const data = { compromise: createRequire(import.meta.url).resolve('compromise'), tagTexts: tagTexts.toString(), patterns: PATTERNS };
-  const thread: SideThread<string[], EntityTags[]> = sideThread(body, data, (texts) => tagTexts(compromiseHere(), PATTERNS, texts));
-  return {
-    async tag(texts) {
-      const batches: Promise<EntityTags[]>[] = [];
-      for (let i = 0; i < texts.length; i += BATCH) batches.push(thread.run(texts.slice(i, i + BATCH)));
-      return (await Promise.all(batches)).flat();
-    },
-    close: () => thread.close(),
+  const tags: EntityTags = {};
+  const count = (kind: EntityKind, n: number) => {
+    if (n > 0) tags[kind] = n;
   };
+  for (const [kind, re] of PATTERNS) count(kind, text.match(re)?.length ?? 0);
+  count('name', names(text));
+  return tags;
 }
