@@ -33,21 +33,20 @@ const WORD = "\\p{Lu}[\\p{L}'’-]+";
 const NAME = new RegExp(
   [
     `(?<![.!?:]["“”'‘’)\\]]*\\s+)(?<=\\S\\s+)${WORD}(?:\\s+${WORD})*`, // inside a sentence
-    `(?:^|(?<=[.!?:]["“”'‘’)\\]]*\\s+))${WORD}(?:\\s+(?:\\p{Lu}\\.|${WORD}))+`, // opening it, if more capitals follow
+    `(?:^|(?<=[.!?:]["“”'‘’)\\]]*\\s+))(?<opening>${WORD}(?:\\s+(?:\\p{Lu}\\.|${WORD}))+)`, // opening it, if more capitals follow
     '\\b\\p{Lu}{2,}\\b',
     '(?:\\b\\p{Lu}\\.){2,}',
   ].join('|'),
   'gu',
 );
 
-const OPENING = /(?:^|[.!?:]["“”'‘’)\]]*\s+)$/u;
 const ACRONYM = /^(?:\p{Lu}{2,}|(?:\p{Lu}\.){2,})$/u;
 
 function names(text: string): number {
   let n = 0;
   for (const m of text.matchAll(NAME)) {
-    const opens = OPENING.test(text.slice(Math.max(0, m.index - 8), m.index));
     // The sentence's first word is no name of itself ("In March…"), unless it is an acronym.
+    const opens = m.groups?.opening !== undefined;
     const words = m[0].split(/\s+/).filter((w, k) => !(opens && k === 0 && !ACRONYM.test(w)) && !COMMON.has(w.toLowerCase()));
     if (words.length) n++;
   }
