@@ -104,7 +104,10 @@ export interface EncoderSpec {
   pooling: 'mean' | 'cls';
   /** Helper processes for passages (0: embed on the main thread). Default: one per core. */
   threads?: number;
-  /** Passages only, no questions (an indexer): the helpers start at once and this thread needs no session. */
+  /**
+   * Passages only, no questions (an indexer): this thread needs no session, and every helper starts on
+   * `warm()` or the first batch, whatever its size.
+   */
   passagesOnly?: boolean;
 }
 
@@ -114,6 +117,8 @@ export interface Encoder {
   stats: { threaded: number; here: number };
   /** Unit vectors for each text and each of its sentences; `prefix` (a model's passage instruction) goes before the first. */
   embed(texts: string[], opts?: { prefix?: string; sentences?: boolean; onProgress?: (done: number) => void }): Promise<Embedded[]>;
+  /** Passages are coming: an indexer's helpers start loading the graph now, beside the reading and cleaning. */
+  warm(): void;
   close(): Promise<void>;
 }
 
@@ -236,11 +241,12 @@ const SESSION = { intraOpNumThreads: 1, interOpNumThreads: 1, graphOptimizationL
 
 /**
  * Loads the tokenizer and the graph; passage batches go to helper processes started on first large use.
- * With `passagesOnly` the helpers start at once and this thread makes no session unless they fail.
+ * With `passagesOnly` this thread makes no session unless the helpers fail, and they start on `warm()`.
  */
 export async function loadEncoder(spec: EncoderSpec): Promise<Encoder> {
-  const mod = (await import('onnxruntime-node')) as unknown as typeof Ort & { default?: typeof Ort };
-  const ort = mod.default ?? mod;
+  // The runtime loads here only when this thread runs the graph: an indexer's helpers load their own.
+  let ortReady: Promise<typeof Ort> | null = null;
+  const runtime = () => (ortReady ??= import('onnxruntime-node').then((m) => (m as unknown as { default?: typeof Ort }).default ?? (m as unknown as typeof Ort)));
   const cls = spec.pooling === 'cls';
   // ——— helper processes ———
   const require = createRequire(import.meta.url);
@@ -299,30 +305,30 @@ export async function loadEncoder(spec: EncoderSpec): Promise<Encoder> {
   }
   // An indexer's helpers load the graph while this thread reads and cleans articles, all of them: even a
   // 20-passage article is embedded sooner by one per core (0.92 s against 1.03 s for a `verbatim index`
-  // adding one at a million passages, median of 10 runs each, interleaved).
-  const early = spec.passagesOnly && wanted > 0 ? startHelpers() : null;
-  early?.catch(() => {});
+  // adding one at a million passages, median of 10 runs each, interleaved). They start when the indexer
+  // finds something to embed (`warm`), so a run that only removes articles, or finds nothing new, starts none.
+  const lazy = !!spec.passagesOnly && wanted > 0;
 
   let sessionReady: Promise<Ort.InferenceSession> | null = null;
-  const session = () => (sessionReady ??= ort.InferenceSession.create(spec.model, SESSION));
+  const session = () => (sessionReady ??= runtime().then((ort) => ort.InferenceSession.create(spec.model, SESSION)));
   // An indexer loads the tokenizer when it first embeds: a run that only removes articles never does.
   let wordsReady: Promise<Words> | null = null;
   const words = () => (wordsReady ??= loadTokenizer(spec.dir, spec.maxTokens).then((t) => wordsOf(t, spec.maxTokens)));
-  if (!early) await Promise.all([words(), session()]);
+  if (!lazy) await Promise.all([words(), session()]);
 
   // The width of the vectors: as the model's configuration states it (checked at every batch), else from
   // a helper's first run or one here.
   const probe = async () => {
     const w = await words();
-    return (await encodeBatch(ort, await session(), w.pack([w.tokenize('dimension probe', false)]), cls)).length;
+    return (await encodeBatch(await runtime(), await session(), w.pack([w.tokenize('dimension probe', false)]), cls)).length;
   };
-  const dims = early ? configuredWidth(spec.dir) ?? (await early)[0]?.dims ?? (await probe()) : await probe();
+  const dims = lazy ? configuredWidth(spec.dir) ?? (await startHelpers())[0]?.dims ?? (await probe()) : await probe();
 
   async function runBatch(batch: Packed, helpers: Helper[]): Promise<Float32Array> {
     const h = helpers.filter((x) => x.alive).sort((a, b) => a.busy - b.busy)[0];
     if (!h) {
       stats.here++;
-      return encodeBatch(ort, await session(), batch, cls);
+      return encodeBatch(await runtime(), await session(), batch, cls);
     }
     const id = nextId++;
     if (h.busy++ === 0) hold(h, true); // a call in flight keeps the process alive until it is answered
@@ -335,7 +341,7 @@ export async function loadEncoder(spec: EncoderSpec): Promise<Encoder> {
       return out;
     } catch {
       stats.here++;
-      return encodeBatch(ort, await session(), batch, cls); // the helper failed: this batch is done here
+      return encodeBatch(await runtime(), await session(), batch, cls); // the helper failed: this batch is done here
     }
   }
 
@@ -355,7 +361,7 @@ export async function loadEncoder(spec: EncoderSpec): Promise<Encoder> {
         if (last && last.length < BATCH_ITEMS && width * (last.length + 1) <= BATCH_TOKENS) last.push(i);
         else batches.push([i]);
       }
-      const helpers = wanted > 0 && (pool.length || texts.length >= HELPERS_FROM) ? await startHelpers(texts.length >= HELPERS_FROM ? wanted : pool.length) : [];
+      const helpers = wanted > 0 && (lazy || pool.length || texts.length >= HELPERS_FROM) ? await startHelpers(lazy || texts.length >= HELPERS_FROM ? wanted : pool.length) : [];
       const result = new Array<Embedded>(texts.length);
       let done = 0;
       let next = 0;
@@ -380,6 +386,11 @@ export async function loadEncoder(spec: EncoderSpec): Promise<Encoder> {
         }),
       );
       return result;
+    },
+    warm() {
+      if (!lazy) return;
+      startHelpers().catch(() => {});
+      words().catch(() => {}); // awaited by the first batch, which reports a failure
     },
     async close() {
       pool.splice(0); // one still starting is stopped too: its ready message is never waited for

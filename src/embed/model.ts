@@ -21,6 +21,8 @@ export interface Embedder {
   embedQuery(text: string): Promise<Float32Array>;
   /** Batches embedded by the helper processes and on the calling thread so far. */
   stats: { threaded: number; here: number };
+  /** Passages are about to come: an indexer's embedding helpers start now (see EncoderSpec.passagesOnly). */
+  warm(): void;
   /** Stops the embedding helper processes. */
   close(): Promise<void>;
 }
@@ -150,6 +152,7 @@ export async function loadEmbedder(modelId: string, opts: ModelOptions): Promise
     dims: encoder.dims,
     stats: encoder.stats,
     embedPassages: (texts, onBatch) => encoder.embed(texts, { prefix: preset.passagePrefix, onProgress: onBatch }),
+    warm: () => encoder.warm(),
     async embedQuery(text) {
       const hit = cache.get(text);
       if (hit) {

@@ -103,6 +103,7 @@ function readPage(page: WebPage, library: LibraryKey, maxTokens: number): Read |
 export async function addPages(opts: UpdateOptions, library: LibraryKey, pages: readonly WebPage[], limits: LibraryLimits = {}, libraryName?: string): Promise<{ summary: IndexSummary; pages: PageOutcome[] }> {
   const t0 = performance.now();
   const settings = settingsFor(opts.embedder);
+  if (pages.length) opts.embedder.warm();
   const outcomes: PageOutcome[] = [];
   const reads: Read[] = [];
   const byFile = new Map<string, Read>();

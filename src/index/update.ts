@@ -156,6 +156,7 @@ async function plan(opts: UpdateOptions, library: LibraryKey, known: Map<string,
       opts.onProgress?.({ phase: 'scan', done: scanned++, total: files.length });
       const rec = known.get(f.file) ?? null;
       if (rec && rec.size === f.size && rec.mtimeMs === f.mtimeMs) continue;
+      opts.embedder.warm(); // likely something to embed: the model loads while the file is read and cleaned
       const outcome = await readSource(origin.dir, f.file, opts.maxFileBytes);
       if (!outcome.ok) {
         summary.skipped.push({ file: outcome.file, reason: outcome.reason + (rec ? ' (the previously indexed version is kept)' : '') });
@@ -185,6 +186,7 @@ async function plan(opts: UpdateOptions, library: LibraryKey, known: Map<string,
   }
   // A stored library changes only through uploads and removals; an update re-makes its articles from
   // their uploads (after a model or chunker change).
+  if (known.size) opts.embedder.warm();
   for (const rec of known.values()) {
     if (opts.signal?.aborted) throw new AbortedError();
     const bytes = await store.source(rec.id);
@@ -310,6 +312,7 @@ export async function addUpload(
     if (limits.maxBytes !== undefined && used + bytes.length > limits.maxBytes) {
       throw new ArticleRefused(`This server's library would exceed its ${(limits.maxBytes / 1048576).toFixed(0)} MB limit (${(used / 1048576).toFixed(1)} MB used). Remove an article first.`);
     }
+    opts.embedder.warm();
     const outcome = sourceFromBytes(file, bytes);
     if (!outcome.ok) throw new ArticleRefused(`That file cannot be used: ${outcome.reason}.`);
     const made = prepareArticle(outcome, library, settings.maxTokens, { size: bytes.length, mtimeMs: Date.now() }, library !== SHARED);
