@@ -308,6 +308,8 @@ export async function loadEncoder(spec: EncoderSpec): Promise<Encoder> {
   // adding one at a million passages, median of 10 runs each, interleaved). They start when the indexer
   // finds something to embed (`warm`), so a run that only removes articles, or finds nothing new, starts none.
   const lazy = !!spec.passagesOnly && wanted > 0;
+  // An indexer's batches all go to the helpers, whatever their size (it has no session here).
+  const helpersFrom = lazy ? 0 : HELPERS_FROM;
 
   let sessionReady: Promise<Ort.InferenceSession> | null = null;
   const session = () => (sessionReady ??= runtime().then((ort) => ort.InferenceSession.create(spec.model, SESSION)));
@@ -361,7 +363,7 @@ export async function loadEncoder(spec: EncoderSpec): Promise<Encoder> {
         if (last && last.length < BATCH_ITEMS && width * (last.length + 1) <= BATCH_TOKENS) last.push(i);
         else batches.push([i]);
       }
-      const helpers = wanted > 0 && (lazy || pool.length || texts.length >= HELPERS_FROM) ? await startHelpers(lazy || texts.length >= HELPERS_FROM ? wanted : pool.length) : [];
+      const helpers = wanted > 0 && (pool.length || texts.length >= helpersFrom) ? await startHelpers(texts.length >= helpersFrom ? wanted : pool.length) : [];
       const result = new Array<Embedded>(texts.length);
       let done = 0;
       let next = 0;
@@ -388,7 +390,7 @@ export async function loadEncoder(spec: EncoderSpec): Promise<Encoder> {
       return result;
     },
     warm() {
-      if (!lazy) return;
+      if (!lazy || pool.length) return; // called for each changed file: the first starts them
       startHelpers().catch(() => {});
       words().catch(() => {}); // awaited by the first batch, which reports a failure
     },
