@@ -47,6 +47,10 @@ async function indexedSeed(prefix: string): Promise<{ dir: string; corpus: strin
   return { dir, corpus, ranking };
 }
 
+// What schema 9 added (each library's article count and bytes kept in its row), taken out to put a database
+// back as an older schema kept it.
+const BEFORE_SCHEMA_9 = 'ALTER TABLE libraries DROP COLUMN articles; ALTER TABLE libraries DROP COLUMN bytes;';
+
 async function expectConsistent(store: Store): Promise<void> {
   const report = await store.check();
   expect(report.lines.filter((l) => l.startsWith('FAIL'))).toEqual([]);
@@ -239,7 +243,7 @@ describe.skipIf(TEST_STORE !== 'sqlite')('the vector index is a cache of the dat
     // Put it back as schema 1 kept it: vectors in a WITHOUT ROWID table keyed by model and hash, no
     // sentence spans stored with the passages, and nothing the keyword query reads besides FTS5's index.
     const db = new Database(path.join(dir, 'verbatim.db'));
-    db.exec(`DROP TABLE passages_fts_instances; DROP INDEX passages_length; DROP INDEX articles_library_size; DROP TABLE feed_entries; DROP TABLE feeds;
+    db.exec(`DROP TABLE passages_fts_instances; DROP INDEX passages_length; ${BEFORE_SCHEMA_9} DROP TABLE feed_entries; DROP TABLE feeds;
       CREATE TABLE v1 (model TEXT NOT NULL, hash TEXT NOT NULL, vector BLOB NOT NULL, PRIMARY KEY (model, hash)) WITHOUT ROWID;
       INSERT INTO v1 SELECT model, hash, vector FROM vectors; DROP TABLE vectors; ALTER TABLE v1 RENAME TO vectors;
       ALTER TABLE passages DROP COLUMN sentences; UPDATE meta SET value = '1' WHERE key = 'schema_version';`);
@@ -270,6 +274,33 @@ describe.skipIf(TEST_STORE !== 'sqlite')('the vector index is a cache of the dat
     after.close();
   });
 
+  it("keeps each library's article count and size right through adds, changes, removals and an upgrade from schema 8", async () => {
+    const { dir, corpus } = await indexedSeed('verbatim-counts-');
+    const expectCounts = async (store: Store) => {
+      const articles = await store.articles([SHARED]);
+      const shared = (await store.libraries()).find((l) => l.key === SHARED);
+      expect(shared?.articles).toBe(articles.length);
+      expect(shared?.bytes).toBe(articles.reduce((n, a) => n + a.size, 0));
+      return articles.length;
+    };
+    // Put it back as schema 8 kept it: the counts summed from the articles at every call.
+    const db = new Database(path.join(dir, 'verbatim.db'));
+    db.exec(`${BEFORE_SCHEMA_9} CREATE INDEX articles_library_size ON articles (library_id, size); UPDATE meta SET value = '8' WHERE key = 'schema_version';`);
+    db.close();
+    const store = await openSqliteStore({ dir });
+    const seeded = await expectCounts(store);
+    expect(seeded).toBeGreaterThan(2);
+    const files = fs.readdirSync(corpus).sort();
+    fs.writeFileSync(path.join(corpus, 'new.txt'), NEW_ARTICLE);
+    fs.appendFileSync(path.join(corpus, files[0]), '\n\nA paragraph added later to this article, which makes its file longer than it was.\n');
+    fs.rmSync(path.join(corpus, files[1]));
+    const s = await updateIndex(opts(store, corpus, base));
+    expect([s.added.length, s.updated.length, s.deleted.length]).toEqual([1, 1, 1]);
+    expect(await expectCounts(store)).toBe(seeded);
+    await expectConsistent(store);
+    await store.close();
+  });
+
   it('upgrades a store of float32 vectors to the compact layout: a quarter of the bytes, the same answers, nothing re-embedded', async () => {
     const { dir, corpus, ranking } = await indexedSeed('verbatim-schema6-');
     const q = UPGRADE_QUESTION;
@@ -284,7 +315,7 @@ describe.skipIf(TEST_STORE !== 'sqlite')('the vector index is a cache of the dat
     for (const r of db.prepare('SELECT id, vector FROM vectors').all() as { id: number; vector: Buffer }[]) {
       db.prepare('UPDATE vectors SET vector = ? WHERE id = ?').run(toFloat(r.vector), r.id);
     }
-    db.exec("UPDATE passages SET search_text = text WHERE search_text = ''; DROP INDEX articles_library_size; UPDATE meta SET value = '6' WHERE key = 'schema_version';");
+    db.exec(`UPDATE passages SET search_text = text WHERE search_text = ''; ${BEFORE_SCHEMA_9} UPDATE meta SET value = '6' WHERE key = 'schema_version';`);
     const floatBytes = db.prepare('SELECT SUM(length(vector)) FROM vectors').pluck().get() as number;
     db.close();
 

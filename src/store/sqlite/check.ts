@@ -38,6 +38,9 @@ export async function checkSqlite(c: CheckContext): Promise<CheckReport> {
   fact(perArticle === passages, `articles' passage counts add up to ${perArticle}`);
   const perLibrary = (c.r.prepare('SELECT COALESCE(SUM(passages), 0) AS n FROM libraries').get() as { n: number }).n;
   fact(perLibrary === passages, `libraries' passage counts add up to ${perLibrary}`);
+  const drift = (c.r.prepare(`SELECT COUNT(*) AS n FROM libraries l WHERE articles <> (SELECT COUNT(*) FROM articles a WHERE a.library_id = l.id)
+    OR bytes <> (SELECT COALESCE(SUM(a.size), 0) FROM articles a WHERE a.library_id = l.id)`).get() as { n: number }).n;
+  fact(drift === 0, `libraries' article counts and sizes match their articles (${drift} differ)`);
   if (settings) {
     const missing = (c.r.prepare('SELECT COUNT(*) AS n FROM passages p WHERE NOT EXISTS (SELECT 1 FROM vectors v WHERE v.model = ? AND v.hash = p.hash)').get(settings.modelId) as { n: number }).n;
     fact(missing === 0, `every passage has a stored vector (${missing} missing)`);

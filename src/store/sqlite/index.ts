@@ -109,10 +109,7 @@ export async function openSqliteStore(opts: SqliteOptions): Promise<Store> {
 
   // ——— reads ———
   const q = {
-    libraries: r.prepare(`SELECT l.key, l.name, l.created_at, l.left_at, l.passages,
-        (SELECT COUNT(*) FROM articles a WHERE a.library_id = l.id) AS articles,
-        (SELECT COALESCE(SUM(a.size), 0) FROM articles a WHERE a.library_id = l.id) AS bytes
-      FROM libraries l ORDER BY l.id`),
+    libraries: r.prepare('SELECT key, name, created_at, left_at, passages, articles, bytes FROM libraries ORDER BY id'),
     articles: r.prepare(`SELECT ${ARTICLE_COLUMNS} FROM articles a JOIN libraries l ON l.id = a.library_id
       WHERE a.library_id IN (SELECT value FROM json_each(?)) ORDER BY a.file, l.key`),
     article: r.prepare(`SELECT ${ARTICLE_COLUMNS} FROM articles a JOIN libraries l ON l.id = a.library_id WHERE l.key = ? AND a.file = ?`),

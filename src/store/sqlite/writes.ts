@@ -37,6 +37,8 @@ export function writer(w: Database.Database, cat: Catalog, oldestSaved: (head: n
     subDf: w.prepare('UPDATE term_df SET df = df - ? WHERE library_id = ? AND term = ?'),
     dropDf: w.prepare('DELETE FROM term_df WHERE library_id = ? AND term = ? AND df <= 0'),
     libStats: w.prepare('UPDATE libraries SET passages = passages + ?, tokens = tokens + ? WHERE id = ?'),
+    libArticles: w.prepare('UPDATE libraries SET articles = articles + ?, bytes = bytes + ? WHERE id = ?'),
+    articleSize: w.prepare('SELECT library_id, size FROM articles WHERE id = ?'),
     change: w.prepare('INSERT INTO changes (library_id, passage_id, op) VALUES (?, ?, ?)'),
     articlePassages: w.prepare('SELECT id, library_id, terms, length, hash FROM passages WHERE article_id = ?'),
     deletePassages: w.prepare('DELETE FROM passages WHERE article_id = ?'),
@@ -80,6 +82,8 @@ export function writer(w: Database.Database, cat: Catalog, oldestSaved: (head: n
       }
       wq.libStats.run(-rows.length, -tokens, lib);
     }
+    const article = wq.articleSize.get(articleId) as { library_id: number; size: number } | undefined;
+    if (article) wq.libArticles.run(-1, -article.size, article.library_id);
     wq.deletePassages.run(articleId);
     wq.deleteArticle.run(articleId);
     return rows.length;
@@ -124,6 +128,7 @@ export function writer(w: Database.Database, cat: Catalog, oldestSaved: (head: n
     }
     for (const [t, n] of df) wq.addDf.run(libraryId, t, n);
     wq.libStats.run(a.passages.length, tokens, libraryId);
+    wq.libArticles.run(1, a.size, libraryId);
     if ((wq.missingVectors.get(articleId, modelId) as { n: number }).n > 0) {
       throw new StoreError(`the vectors of ${a.file} were not stored before it was committed`);
     }
@@ -149,7 +154,7 @@ export function writer(w: Database.Database, cat: Catalog, oldestSaved: (head: n
     }
     const settings = cat.settings(w);
     if (changes.reset) {
-      w.exec(`DELETE FROM passages; DELETE FROM articles; DELETE FROM term_df; UPDATE libraries SET passages = 0, tokens = 0;
+      w.exec(`DELETE FROM passages; DELETE FROM articles; DELETE FROM term_df; UPDATE libraries SET passages = 0, tokens = 0, articles = 0, bytes = 0;
         INSERT INTO passages_fts (passages_fts) VALUES ('delete-all');`);
       wq.change.run(0, 0, OP.reset);
       if (settings) w.prepare('DELETE FROM vectors WHERE model <> ?').run(settings.modelId);
